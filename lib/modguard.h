@@ -1,0 +1,218 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libmodguard: kernel module appended signatures, in the kernel's own format.
+ *
+ *   module bytes | PKCS#7 SignedData (DER) | struct module_signature | MODULE_SIG_MAGIC
+ *
+ * The library never prints.  Every function returns 0 or a negative errno.
+ * Functions that can fail for a reason a user must read take a
+ * struct modguard_err, filled with a short human message ("signature trailer
+ * claims 9000 bytes but file has 812") and a machine-readable reason.
+ */
+#ifndef MODGUARD_H
+#define MODGUARD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MODGUARD_SIG_MAGIC "~Module signature appended~\n"
+#define MODGUARD_SIG_MAGIC_LEN 28
+#define MODGUARD_SIG_INFO_LEN 12
+#define MODGUARD_TRAILER_LEN (MODGUARD_SIG_INFO_LEN + MODGUARD_SIG_MAGIC_LEN)
+
+/* Largest module accepted, compressed or not (the kernel's own limit is 2 GiB, we are stricter). */
+#define MODGUARD_MAX_MODULE (512u << 20)
+/* Largest PKCS#7 blob accepted in a trailer. */
+#define MODGUARD_MAX_SIG (64u << 10)
+
+/* Why something failed.  Stable: tools map these to messages and exit codes. */
+enum modguard_reason {
+	MG_OK = 0,
+	MG_E_IO,             /* read/write/open failure; errno in err->errnum */
+	MG_E_USAGE,          /* bad argument */
+	MG_E_TOO_BIG,        /* input over a cap */
+	MG_E_NOT_ELF,        /* body is not an ELF relocatable object */
+	MG_E_UNSIGNED,       /* no signature marker */
+	MG_E_TRAILER,        /* malformed struct module_signature */
+	MG_E_SIG_FORMAT,     /* PKCS#7 not parseable / not the kernel's shape */
+	MG_E_SIG_CONTENT,    /* PKCS#7 embeds content */
+	MG_E_SIG_ATTRS,      /* PKCS#7 carries signed attributes */
+	MG_E_SIG_SIGNERS,    /* not exactly one signer */
+	MG_E_HASH_ALGO,      /* hash algorithm refused (SHA-1/SHA-224 or unknown) */
+	MG_E_UNKNOWN_SIGNER, /* no trusted certificate matches the signer id */
+	MG_E_BAD_SIGNATURE,  /* digest or signature mismatch */
+	MG_E_REVOKED_KEY,    /* signer certificate on deny list */
+	MG_E_REVOKED_MODULE, /* module digest on deny list */
+	MG_E_KEY,            /* private key unusable */
+	MG_E_CERT,           /* certificate unusable (not X.509, expired, CA, ...) */
+	MG_E_COMPRESS,       /* corrupt compressed stream */
+	MG_E_BOMB,           /* decompressed size over the cap */
+	MG_E_CRYPTO,         /* OpenSSL failure not otherwise classified */
+	MG_E_NOMEM,
+	MG_E__MAX,
+};
+
+struct modguard_err {
+	enum modguard_reason reason;
+	int errnum;     /* positive errno where meaningful, else 0 */
+	char msg[256];  /* human text, no file name, no trailing newline */
+};
+
+/* Stable short token for a reason ("unsigned", "bad-signature", ...). */
+const char *modguard_reason_name(enum modguard_reason r);
+
+/* ---- Trailer ---------------------------------------------------------- */
+
+struct modguard_trailer {
+	size_t body_len; /* bytes before the PKCS#7 blob */
+	size_t sig_off;  /* offset of the PKCS#7 blob */
+	size_t sig_len;  /* length of the PKCS#7 blob */
+	uint8_t id_type; /* always 2 once parsed successfully */
+};
+
+/*
+ * Parse the trailer at the end of buf, as the kernel's mod_check_sig() does.
+ * Returns 0, -ENODATA when there is no marker (unsigned), -EBADMSG when the
+ * trailer is malformed.
+ */
+int modguard_trailer_parse(const uint8_t *buf, size_t len, struct modguard_trailer *t,
+			   struct modguard_err *err);
+
+/* Write struct module_signature + magic for a PKCS#7 blob of sig_len bytes. */
+void modguard_trailer_emit(uint8_t out[MODGUARD_TRAILER_LEN], uint32_t sig_len);
+
+/* Length of buf without any appended signature (len if unsigned, 0 ... on malformed -EBADMSG). */
+int modguard_body_len(const uint8_t *buf, size_t len, size_t *body_len, struct modguard_err *err);
+
+/* ---- Module files ----------------------------------------------------- */
+
+enum modguard_comp { MG_COMP_NONE = 0, MG_COMP_GZIP, MG_COMP_XZ, MG_COMP_ZSTD };
+
+/* Compression recognised from the file's magic bytes. */
+enum modguard_comp modguard_comp_detect(const uint8_t *buf, size_t len);
+const char *modguard_comp_name(enum modguard_comp c);
+
+/* Decompress buf into a fresh malloc'd buffer, refusing more than cap bytes of output. */
+int modguard_decompress(enum modguard_comp c, const uint8_t *buf, size_t len, size_t cap,
+			uint8_t **out, size_t *out_len, struct modguard_err *err);
+/* Compress with settings the kernel's in-kernel decompressors accept. */
+int modguard_compress(enum modguard_comp c, const uint8_t *buf, size_t len, uint8_t **out,
+		      size_t *out_len, struct modguard_err *err);
+
+/*
+ * Read a whole file (O_NOFOLLOW, regular files only, size-capped).
+ * *raw is what was read from disk; sha256 of it goes in raw_sha256 if non-NULL.
+ */
+int modguard_file_read(const char *path, uint8_t **raw, size_t *raw_len,
+		       struct modguard_err *err);
+
+/*
+ * Replace path atomically with data: temp file in the same directory, fsync,
+ * keep mode and owner of the original (or mode if no original), rename, fsync dir.
+ */
+int modguard_file_replace(const char *path, const uint8_t *data, size_t len, int mode,
+			  struct modguard_err *err);
+
+/* ---- Hashes ----------------------------------------------------------- */
+
+/* Name as sign-file/modinfo spell it ("sha256"); NULL if unknown. */
+int modguard_hash_by_name(const char *name); /* returns OpenSSL NID or -ENOENT */
+const char *modguard_hash_name(int nid);
+/* SHA-256 of data. */
+void modguard_sha256(const uint8_t *data, size_t len, uint8_t out[32]);
+
+/* ---- Signing ---------------------------------------------------------- */
+
+enum {
+	MG_SIGN_KEYID = 1 << 0, /* identify signer by subject key id, not issuer+serial */
+};
+
+struct modguard_signer;
+
+/*
+ * key: PEM/DER private key file, or a "pkcs11:" URI (through OpenSSL's pkcs11 engine).
+ * cert: PEM/DER X.509 certificate matching the key.
+ */
+int modguard_signer_new(const char *key, const char *cert, const char *hash, unsigned flags,
+			struct modguard_signer **out, struct modguard_err *err);
+void modguard_signer_free(struct modguard_signer *s);
+
+/* Detached PKCS#7 over body (DER), malloc'd. Thread-safe on one signer. */
+int modguard_signer_sign(struct modguard_signer *s, const uint8_t *body, size_t len,
+			 uint8_t **sig, size_t *sig_len, struct modguard_err *err);
+
+/*
+ * Sign an ELF module image: strip any existing signature, sign, return
+ * body | pkcs7 | trailer in a fresh buffer.
+ */
+int modguard_sign_image(struct modguard_signer *s, const uint8_t *elf, size_t len,
+			uint8_t **out, size_t *out_len, struct modguard_err *err);
+
+/* ---- Trust store and verification ------------------------------------- */
+
+struct modguard_trust;
+
+/* Certificate file (PEM or DER, several PEM allowed) or directory of them. */
+int modguard_trust_new(struct modguard_trust **out);
+int modguard_trust_add_path(struct modguard_trust *t, const char *path, struct modguard_err *err);
+/* Certificates that must never be accepted, by SHA-256 fingerprint of the DER cert. */
+int modguard_trust_deny_cert(struct modguard_trust *t, const uint8_t fp[32]);
+/* Modules that must never be accepted, by SHA-256 of the uncompressed signed image. */
+int modguard_trust_deny_module(struct modguard_trust *t, const uint8_t digest[32]);
+/* Deny list file: lines "cert <64 hex>" or "module <64 hex>", '#' comments. */
+int modguard_trust_load_denylist(struct modguard_trust *t, const char *path,
+				 struct modguard_err *err);
+size_t modguard_trust_count(const struct modguard_trust *t);
+void modguard_trust_free(struct modguard_trust *t);
+
+enum {
+	MG_VERIFY_ALLOW_SHA1 = 1 << 0, /* accept legacy SHA-1 (result has legacy_hash set) */
+};
+
+struct modguard_verify_result {
+	char signer[256];    /* issuer CN of the matching certificate */
+	char serial[130];    /* hex, as modinfo prints sig_key, without colons */
+	char skid[130];      /* hex subject key identifier, "" if none */
+	char hash[16];       /* "sha256" */
+	uint8_t module_sha256[32]; /* SHA-256 of the verified (uncompressed) image */
+	bool legacy_hash;
+	enum modguard_comp comp;
+};
+
+/*
+ * Verify an in-memory module image (uncompressed ELF with trailer).
+ * Returns 0 when valid, negative errno otherwise, with err->reason set.
+ */
+int modguard_verify_image(const struct modguard_trust *t, const uint8_t *buf, size_t len,
+			  unsigned flags, struct modguard_verify_result *res,
+			  struct modguard_err *err);
+
+/* As above, but buf may be compressed; decompressed with MODGUARD_MAX_MODULE cap. */
+int modguard_verify_buffer(const struct modguard_trust *t, const uint8_t *buf, size_t len,
+			   unsigned flags, struct modguard_verify_result *res,
+			   struct modguard_err *err);
+
+/* ---- Signature description (modinfo-style) ----------------------------- */
+
+struct modguard_sig_desc {
+	char signer[256];
+	char sig_key[130];   /* hex of the serial or SKID, as modinfo prints */
+	char hashalgo[16];
+	uint8_t *signature;  /* raw signature value, malloc'd */
+	size_t signature_len;
+};
+
+/* Parse the signature of an image without verifying it. */
+int modguard_sig_describe(const uint8_t *buf, size_t len, struct modguard_sig_desc *d,
+			  struct modguard_err *err);
+void modguard_sig_desc_release(struct modguard_sig_desc *d);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
