@@ -172,6 +172,7 @@ void modguard_trust_free(struct modguard_trust *t);
 
 enum {
 	MG_VERIFY_ALLOW_SHA1 = 1 << 0, /* accept legacy SHA-1 (result has legacy_hash set) */
+	MG_VERIFY_DIGEST = 1 << 1,     /* fill module_sha256 even with no module deny list */
 };
 
 struct modguard_verify_result {
@@ -179,7 +180,8 @@ struct modguard_verify_result {
 	char serial[130];    /* hex, as modinfo prints sig_key, without colons */
 	char skid[130];      /* hex subject key identifier, "" if none */
 	char hash[16];       /* "sha256" */
-	uint8_t module_sha256[32]; /* SHA-256 of the verified (uncompressed) image */
+	uint8_t module_sha256[32]; /* SHA-256 of the (uncompressed) image; see MG_VERIFY_DIGEST */
+	bool have_digest;
 	bool legacy_hash;
 	enum modguard_comp comp;
 };

@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include <errno.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <openssl/obj_mac.h>
+#include <openssl/sha.h>
+
+#include "internal.h"
+
+/* Names as sign-file takes them and modinfo prints them. */
+static const struct {
+	const char *name;
+	int nid;
+} hashes[] = {
+	{ "sha1", NID_sha1 },         { "sha224", NID_sha224 },     { "sha256", NID_sha256 },
+	{ "sha384", NID_sha384 },     { "sha512", NID_sha512 },     { "sha3-256", NID_sha3_256 },
+	{ "sha3-384", NID_sha3_384 }, { "sha3-512", NID_sha3_512 },
+};
+
+int modguard_hash_by_name(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(hashes); i++)
+		if (!strcasecmp(name, hashes[i].name))
+			return hashes[i].nid;
+	return -ENOENT;
+}
+
+const char *modguard_hash_name(int nid)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(hashes); i++)
+		if (hashes[i].nid == nid)
+			return hashes[i].name;
+	return NULL;
+}
+
+void modguard_sha256(const uint8_t *data, size_t len, uint8_t out[32])
+{
+	SHA256(data, len, out);
+}

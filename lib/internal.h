@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#ifndef MODGUARD_INTERNAL_H
+#define MODGUARD_INTERNAL_H
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "modguard.h"
+
+#define _cleanup_(f) __attribute__((cleanup(f)))
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Record why something failed; returns the matching negative errno. */
+__attribute__((format(printf, 4, 5))) int mg_fail(struct modguard_err *err,
+						  enum modguard_reason r, int errnum,
+						  const char *fmt, ...);
+/* Append the first queued OpenSSL error to err->msg and clear the queue. */
+void mg_append_ssl(struct modguard_err *err);
+/* Prefix err->msg with "what: " (a file name the caller knows and the callee did not). */
+void mg_prefix(struct modguard_err *err, const char *what);
+
+static inline void freep(void *p)
+{
+	free(*(void **)p);
+}
+
+static inline void closep(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+}
+
+static inline uint32_t get_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+void mg_hex(const uint8_t *in, size_t len, char *out, size_t outsz);
+
+#endif

@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Whole-file reads with caps, and atomic replacement: temporary file in the
+ * same directory, fsync, rename, fsync of the directory.  A crash or error at
+ * any point leaves either the old file or the new one, never a mix.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "internal.h"
+
+int modguard_file_read(const char *path, uint8_t **raw, size_t *raw_len,
+		       struct modguard_err *err)
+{
+	_cleanup_(closep) int fd = -1;
+	struct stat st;
+	uint8_t *buf;
+	size_t off = 0;
+
+	/* O_NONBLOCK: a FIFO must not hang us before fstat tells us what it is. */
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0) {
+		if (errno == ELOOP)
+			return mg_fail(err, MG_E_IO, ELOOP,
+				       "is a symbolic link (refused; name the target instead)");
+		return mg_fail(err, MG_E_IO, errno, "cannot open: %s", strerror(errno));
+	}
+	if (fstat(fd, &st) < 0)
+		return mg_fail(err, MG_E_IO, errno, "cannot stat: %s", strerror(errno));
+	if (S_ISDIR(st.st_mode))
+		return mg_fail(err, MG_E_IO, EISDIR, "is a directory, expected a module file");
+	if (!S_ISREG(st.st_mode))
+		return mg_fail(err, MG_E_IO, EINVAL, "is not a regular file");
+	if ((uint64_t)st.st_size > MODGUARD_MAX_MODULE)
+		return mg_fail(err, MG_E_TOO_BIG, 0, "file is %lld bytes, more than the %u-byte limit",
+			       (long long)st.st_size, MODGUARD_MAX_MODULE);
+
+	buf = malloc(st.st_size ? (size_t)st.st_size : 1);
+	if (!buf)
+		return mg_fail(err, MG_E_NOMEM, ENOMEM, "out of memory reading %lld bytes",
+			       (long long)st.st_size);
+	while (off < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + off, st.st_size - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = errno;
+
+			free(buf);
+			return mg_fail(err, MG_E_IO, e, "read failed: %s", strerror(e));
+		}
+		if (n == 0)
+			break; /* shrank under us: use what we read, the caller hashes these bytes */
+		off += n;
+	}
+	*raw = buf;
+	*raw_len = off;
+	return 0;
+}
+
+static int write_all(int fd, const uint8_t *p, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+int modguard_file_replace(const char *path, const uint8_t *data, size_t len, int mode,
+			  struct modguard_err *err)
+{
+	char tmp[PATH_MAX], dirbuf[PATH_MAX];
+	const char *dir, *base;
+	struct stat st;
+	bool have_orig;
+	int fd, dfd, r;
+
+	if (strlen(path) + 16 >= sizeof(tmp))
+		return mg_fail(err, MG_E_USAGE, ENAMETOOLONG, "path too long");
+	snprintf(dirbuf, sizeof(dirbuf), "%s", path);
+	dir = dirname(dirbuf);
+	base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	snprintf(tmp, sizeof(tmp), "%s/.%s.mgXXXXXX", dir, base);
+
+	have_orig = lstat(path, &st) == 0;
+	if (have_orig && !S_ISREG(st.st_mode))
+		return mg_fail(err, MG_E_IO, EINVAL, "exists and is not a regular file");
+
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return mg_fail(err, MG_E_IO, errno, "cannot create temporary file in %s: %s", dir,
+			       strerror(errno));
+
+	r = write_all(fd, data, len);
+	if (!r && have_orig) {
+		/* Keep owner and mode; ownership first, since chown may clear set-id bits. */
+		if (fchown(fd, st.st_uid, st.st_gid) < 0 && errno != EPERM)
+			r = -errno;
+		if (!r && fchmod(fd, st.st_mode & 07777) < 0)
+			r = -errno;
+	} else if (!r && fchmod(fd, mode & 07777) < 0) {
+		r = -errno;
+	}
+	if (!r && fsync(fd) < 0)
+		r = -errno;
+	if (close(fd) < 0 && !r)
+		r = -errno;
+	if (!r && rename(tmp, path) < 0)
+		r = -errno;
+	if (r) {
+		unlink(tmp);
+		return mg_fail(err, MG_E_IO, -r, "cannot write: %s", strerror(-r));
+	}
+
+	/* Make the rename itself durable. */
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	return 0;
+}

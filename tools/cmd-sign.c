@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * modguard sign: append a PKCS#7 signature the way scripts/sign-file does,
+ * replacing any earlier one.  Compressed modules are signed inside and
+ * recompressed.  Every output is written atomically.
+ */
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "commands.h"
+#include "common.h"
+
+struct sign_ctx {
+	struct modguard_signer *s;
+	char **files;
+	const char *out;
+	bool detached;
+	int *status;
+};
+
+static void help(FILE *f)
+{
+	fprintf(f,
+		"Usage: modguard sign [-a HASH] -k KEY -c CERT [--keyid] [-o OUT | --detached]\n"
+		"                     [-j N] [--quiet] FILE... | --tree DIR\n"
+		"Sign kernel modules (.ko, .ko.gz, .ko.xz, .ko.zst) in place, or to OUT.\n\n"
+		"  -a, --hash HASH   sha256 (default), sha384, sha512, sha3-256, sha3-384, sha3-512\n"
+		"  -k, --key KEY     private key file (PEM or DER), or a pkcs11: URI\n"
+		"                    (PIN from MODGUARD_SIGN_PIN or KBUILD_SIGN_PIN)\n"
+		"  -c, --cert CERT   X.509 certificate of the key (PEM or DER)\n"
+		"      --keyid       identify the signer by subject key id, not issuer and serial\n"
+		"  -o, --output OUT  write the signed module to OUT (one FILE only)\n"
+		"  -d, --detached    write FILE.p7s with the bare signature; FILE is not changed\n"
+		"  -j, --jobs N      sign N files in parallel (default: number of CPUs)\n"
+		"      --tree DIR    sign every module under DIR\n"
+		"  -q, --quiet       print only errors\n"
+		"  -h, --help        show this help\n"
+		"Exit status: 0 all signed, 1 some file is not a signable module, 2 usage or I/O error.\n");
+}
+
+static void sign_one(size_t i, void *arg)
+{
+	struct sign_ctx *c = arg;
+	const char *path = c->files[i];
+	struct modguard_err e = { 0 };
+	uint8_t *raw = NULL, *img = NULL, *signed_img = NULL, *packed = NULL;
+	size_t raw_len, img_len, signed_len, packed_len;
+	enum modguard_comp comp;
+	int r;
+
+	r = mg_read_module(path, &raw, &raw_len, &img, &img_len, &comp, &e);
+	if (r < 0)
+		goto fail;
+	if (c->detached) {
+		char p7s[PATH_MAX];
+		uint8_t *sig = NULL;
+		size_t body, sig_len;
+
+		r = modguard_body_len(img, img_len, &body, &e);
+		if (r == 0 && (img_len < 4 || memcmp(img, "\177ELF", 4)))
+			r = -1, e.reason = MG_E_NOT_ELF,
+			snprintf(e.msg, sizeof(e.msg), "not an ELF module (no \\177ELF magic)");
+		if (r == 0)
+			r = modguard_signer_sign(c->s, img, body, &sig, &sig_len, &e);
+		if (r == 0) {
+			snprintf(p7s, sizeof(p7s), "%s.p7s", path);
+			r = modguard_file_replace(p7s, sig, sig_len, 0644, &e);
+			OPENSSL_free(sig);
+		}
+		if (r < 0)
+			goto fail;
+		goto out;
+	}
+	r = modguard_sign_image(c->s, img, img_len, &signed_img, &signed_len, &e);
+	if (r < 0)
+		goto fail;
+	if (comp != MG_COMP_NONE) {
+		r = modguard_compress(comp, signed_img, signed_len, &packed, &packed_len, &e);
+		if (r < 0)
+			goto fail;
+	} else {
+		packed = signed_img;
+		packed_len = signed_len;
+		signed_img = NULL;
+	}
+	r = modguard_file_replace(c->out ? c->out : path, packed, packed_len, 0644, &e);
+	if (r < 0) {
+		if (c->out)
+			path = c->out;
+		goto fail;
+	}
+	goto out;
+fail:
+	mg_file_error(path, &e);
+	c->status[i] = mg_exit_for(&e);
+out:
+	if (img != raw)
+		free(img);
+	free(raw);
+	free(signed_img);
+	free(packed);
+}
+
+int cmd_sign(int argc, char *argv[])
+{
+	static const struct option opts[] = {
+		{ "hash", required_argument, NULL, 'a' },   { "key", required_argument, NULL, 'k' },
+		{ "cert", required_argument, NULL, 'c' },   { "keyid", no_argument, NULL, 'K' },
+		{ "output", required_argument, NULL, 'o' }, { "detached", no_argument, NULL, 'd' },
+		{ "jobs", required_argument, NULL, 'j' },   { "tree", required_argument, NULL, 'T' },
+		{ "quiet", no_argument, NULL, 'q' },        { "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	const char *hash = "sha256", *key = NULL, *cert = NULL, *out = NULL, *tree = NULL;
+	struct sign_ctx ctx = { 0 };
+	struct mg_list files = { 0 };
+	struct modguard_err e = { 0 };
+	unsigned flags = 0;
+	bool quiet = false;
+	int jobs = mg_default_jobs(), c, rc = EXIT_OK;
+
+	while ((c = getopt_long(argc, argv, "a:k:c:o:dj:qh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'a':
+			hash = optarg;
+			break;
+		case 'k':
+			key = optarg;
+			break;
+		case 'c':
+			cert = optarg;
+			break;
+		case 'K':
+			flags |= MG_SIGN_KEYID;
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		case 'd':
+			ctx.detached = true;
+			break;
+		case 'j':
+			jobs = mg_parse_jobs(optarg);
+			if (jobs < 0) {
+				mg_error("-j: expected 1 to 256, got '%s'", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'T':
+			tree = optarg;
+			break;
+		case 'q':
+			quiet = true;
+			break;
+		case 'h':
+			help(stdout);
+			return EXIT_OK;
+		default:
+			help(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (!key || !cert) {
+		mg_error("missing %s", !key ? "-k KEY" : "-c CERT");
+		help(stderr);
+		return EXIT_USAGE;
+	}
+	if (out && ctx.detached) {
+		mg_error("-o and --detached cannot be used together");
+		return EXIT_USAGE;
+	}
+	if (tree && optind != argc) {
+		mg_error("give either FILE... or --tree DIR, not both");
+		return EXIT_USAGE;
+	}
+	if (!tree && optind == argc) {
+		mg_error("no module files given");
+		help(stderr);
+		return EXIT_USAGE;
+	}
+	if (out && (tree || argc - optind != 1)) {
+		mg_error("-o takes exactly one input FILE");
+		return EXIT_USAGE;
+	}
+	if (tree) {
+		if (mg_collect_tree(tree, &files) < 0)
+			return EXIT_USAGE;
+	} else {
+		for (int i = optind; i < argc; i++)
+			if (mg_list_add(&files, argv[i]) < 0) {
+				mg_error("out of memory");
+				return EXIT_USAGE;
+			}
+	}
+
+	if (modguard_signer_new(key, cert, hash, flags, &ctx.s, &e) < 0) {
+		mg_error("%s", e.msg);
+		mg_list_free(&files);
+		return mg_exit_for(&e) == EXIT_INVALID ? EXIT_USAGE : mg_exit_for(&e);
+	}
+	ctx.files = files.v;
+	ctx.out = out;
+	ctx.status = calloc(files.n ? files.n : 1, sizeof(int));
+	if (!ctx.status) {
+		mg_error("out of memory");
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	mg_parallel(files.n, jobs, !quiet, sign_one, &ctx);
+	for (size_t i = 0; i < files.n; i++)
+		if (ctx.status[i] > rc)
+			rc = ctx.status[i];
+	if (!quiet && tree) {
+		size_t bad = 0;
+
+		for (size_t i = 0; i < files.n; i++)
+			bad += ctx.status[i] != 0;
+		fprintf(stderr, "signed %zu of %zu modules under %s\n", files.n - bad, files.n,
+			tree);
+	}
+out:
+	free(ctx.status);
+	modguard_signer_free(ctx.s);
+	mg_list_free(&files);
+	return rc;
+}

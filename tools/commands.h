@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef MODGUARD_COMMANDS_H
+#define MODGUARD_COMMANDS_H
+
+int cmd_keygen(int argc, char *argv[]);
+int cmd_sign(int argc, char *argv[]);
+int cmd_verify(int argc, char *argv[]);
+int cmd_info(int argc, char *argv[]);
+int cmd_strip(int argc, char *argv[]);
+int cmd_keys(int argc, char *argv[]);
+
+#endif
