@@ -8,5 +8,9 @@ int cmd_verify(int argc, char *argv[]);
 int cmd_info(int argc, char *argv[]);
 int cmd_strip(int argc, char *argv[]);
 int cmd_keys(int argc, char *argv[]);
+int cmd_guard(int argc, char *argv[]);
+int cmd_admit(int argc, char *argv[]);
+int cmd_load(int argc, char *argv[]);
+int cmd_modprobe(int argc, char *argv[]);
 
 #endif

@@ -17,6 +17,10 @@ static const struct mg_cmd commands[] = {
 	{ "info", cmd_info, "print a module's signature fields, as modinfo does" },
 	{ "strip", cmd_strip, "remove a module's signature" },
 	{ "keys", cmd_keys, "manage keys (extract-kernel)" },
+	{ "guard", cmd_guard, "start the BPF LSM guard, show its status, stream its log" },
+	{ "admit", cmd_admit, "verify modules and admit their exact content into the guard" },
+	{ "load", cmd_load, "verify a module in memory and load those bytes" },
+	{ "modprobe", cmd_modprobe, "modprobe through the trusted program" },
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,425 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * modguard guard: a kernel module enters the kernel only if the kernel verified
+ * it with its own keys (rule a, policy trust_kernel_keys) or modguard's trusted
+ * program admitted its exact content after verifying its signature (rule b).
+ *
+ * Hooks and default decisions (every program returns only 0 or -EPERM, and
+ * passes through a non-zero verdict of an earlier LSM):
+ *
+ *   guard_kernel_read_file  lsm.s/kernel_read_file, READING_MODULE (finit_module)
+ *       Hashes the file with bpf_ima_file_hash() and remembers in task storage
+ *       whether the hash is admitted.  Deny unless admitted when the kernel will
+ *       not ask locked_down (trust_kernel_keys = no, or no CONFIG_MODULE_SIG);
+ *       in strict mode deny unless the task is the trusted program; otherwise
+ *       allow and leave the decision to guard_locked_down.
+ *   guard_kernel_load_data  lsm/kernel_load_data, LOADING_MODULE (init_module)
+ *       Deny unless the task is the trusted program, which verified the buffer.
+ *   guard_locked_down       lsm/locked_down, LOCKDOWN_MODULE_SIGNATURE
+ *       The kernel asks exactly when its own keys could not verify the module.
+ *       Deny unless this task's in-flight module was admitted, or the task is
+ *       the trusted program loading a buffer.  Every other reason: allow.
+ *   guard_bprm_check_security  lsm/bprm_check_security
+ *       Deny exec of the trusted binary by a traced task; allow everything else.
+ *   guard_bprm_committed_creds lsm/bprm_committed_creds
+ *       Tags the task as the trusted program when the new image is the trusted
+ *       binary, matched on (dev, ino); clears the tag on any other exec.
+ *   guard_ptrace_access_check  lsm/ptrace_access_check
+ *       Deny attaching to (or reading the memory of) a tagged task.
+ *   guard_ptrace_traceme       lsm/ptrace_traceme
+ *       Deny PTRACE_TRACEME from a tagged task.
+ *
+ * Permissive mode computes the same decisions, reports the refusals as
+ * "would-deny" and refuses nothing.
+ *
+ * No vmlinux.h: only the fields read are declared, with preserve_access_index.
+ */
+#include <stdbool.h>
+#include <linux/bpf.h>
+#include <linux/errno.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+
+#include "guard.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* ---- Kernel types: only what is read ---------------------------------- */
+
+enum kernel_read_file_id {
+	READING_MODULE = 2,
+};
+
+enum kernel_load_data_id {
+	LOADING_MODULE = 2,
+};
+
+enum lockdown_reason {
+	LOCKDOWN_MODULE_SIGNATURE = 1,
+};
+
+struct super_block {
+	__u32 s_dev;
+} __attribute__((preserve_access_index));
+
+struct inode {
+	unsigned long i_ino;
+	struct super_block *i_sb;
+} __attribute__((preserve_access_index));
+
+struct qstr {
+	const unsigned char *name;
+} __attribute__((preserve_access_index));
+
+struct dentry {
+	struct qstr d_name;
+} __attribute__((preserve_access_index));
+
+struct path {
+	struct dentry *dentry;
+} __attribute__((preserve_access_index));
+
+struct file {
+	struct path f_path;
+	struct inode *f_inode;
+} __attribute__((preserve_access_index));
+
+struct linux_binprm {
+	struct file *file;
+} __attribute__((preserve_access_index));
+
+struct cred {
+	__u32 uid;
+} __attribute__((preserve_access_index));
+
+struct task_struct {
+	unsigned int ptrace;
+	int tgid;
+	char comm[16];
+} __attribute__((preserve_access_index));
+
+/* The kernel's enum hash_algo value for SHA-256. */
+#define HASH_ALGO_SHA256 4
+
+/* ---- Configuration, fixed before load --------------------------------- */
+
+const volatile struct mg_config cfg = {};
+
+/* ---- Maps ------------------------------------------------------------- */
+
+/* Per-task state: the trusted-program tag and the in-flight module load. */
+struct task_state {
+	__u32 trusted;   /* exec'd the trusted binary, untraced */
+	__u32 buffer_ok; /* trusted task inside init_module */
+	__u32 admitted;  /* in-flight finit_module file's hash is admitted */
+	__u32 has_hash;
+	__u8 hash[MG_HASH_LEN];
+	char file[MG_NAME_LEN];
+	char signer[MG_SIGNER_LEN];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct task_state);
+} task_states SEC(".maps");
+
+/* SHA-256 of the exact file bytes -> admission record.  Written only by the trusted program. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MG_ADMITTED_MAX);
+	__type(key, __u8[MG_HASH_LEN]);
+	__type(value, struct mg_admitted);
+} admitted SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, MG_STAT__MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, MG_RECENT_MAX);
+	__type(key, __u32);
+	__type(value, struct mg_event);
+} recent SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, MG_RINGBUF_SIZE);
+} events SEC(".maps");
+
+/* Sequence number of the next event; also indexes the recent ring. */
+__u32 event_seq = 0;
+
+/* ---- Helpers ---------------------------------------------------------- */
+
+static __always_inline void count(__u32 stat)
+{
+	__u64 *v = bpf_map_lookup_elem(&stats, &stat);
+
+	if (v)
+		*v += 1;
+}
+
+static __always_inline void event_init(struct mg_event *e, __u8 hook)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	e->ts_ns = bpf_ktime_get_boot_ns();
+	e->pid = task->tgid;
+	e->uid = (__u32)bpf_get_current_uid_gid();
+	e->hook = hook;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+}
+
+/*
+ * Turn "should deny" into the verdict for the current mode, account for it
+ * and publish the event.  The ring buffer is best effort: enforcement never
+ * waits for a reader, lost events are counted.
+ */
+static __always_inline int verdict(struct mg_event *e, bool deny, bool deferred)
+{
+	__u32 idx;
+	int ret = 0;
+
+	if (deny && cfg.mode != MG_MODE_PERMISSIVE) {
+		e->decision = MG_DENY;
+		count(MG_STAT_DENIED);
+		ret = -EPERM;
+	} else if (deny) {
+		e->decision = MG_WOULD_DENY;
+		count(MG_STAT_WOULD_DENY);
+	} else if (deferred) {
+		e->decision = MG_DEFERRED;
+		count(MG_STAT_DEFERRED);
+	} else {
+		e->decision = MG_ALLOW;
+		count(MG_STAT_ALLOWED);
+	}
+
+	e->seq = __sync_fetch_and_add(&event_seq, 1);
+	idx = e->seq % MG_RECENT_MAX;
+	bpf_map_update_elem(&recent, &idx, e, BPF_ANY);
+	if (bpf_ringbuf_output(&events, e, sizeof(*e), 0))
+		count(MG_STAT_DROPPED);
+	return ret;
+}
+
+static __always_inline struct task_state *state_of_current(bool create)
+{
+	return bpf_task_storage_get(&task_states, bpf_get_current_task_btf(), 0,
+				    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+}
+
+static __always_inline bool is_trusted_file(struct file *file)
+{
+	struct inode *inode = BPF_CORE_READ(file, f_inode);
+	__u64 dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	__u64 ino = BPF_CORE_READ(inode, i_ino);
+
+	return cfg.trusted_ino && ino == cfg.trusted_ino && dev == cfg.trusted_dev;
+}
+
+/* ---- Module loading --------------------------------------------------- */
+
+SEC("lsm.s/kernel_read_file")
+int BPF_PROG(guard_kernel_read_file, struct file *file, enum kernel_read_file_id id, bool contents,
+	     int ret)
+{
+	struct mg_event e = {};
+	struct mg_admitted *adm = NULL;
+	struct task_state *st;
+	bool trusted, deny, deferred = false;
+	long algo;
+
+	if (ret)
+		return ret;
+	if (id != bpf_core_enum_value(enum kernel_read_file_id, READING_MODULE))
+		return 0;
+
+	event_init(&e, MG_HOOK_READ_FILE);
+	bpf_probe_read_kernel_str(e.file, sizeof(e.file), BPF_CORE_READ(file, f_path.dentry, d_name.name));
+
+	algo = bpf_ima_file_hash(file, e.hash, sizeof(e.hash));
+	if (algo == HASH_ALGO_SHA256) {
+		e.has_hash = 1;
+		adm = bpf_map_lookup_elem(&admitted, e.hash);
+	}
+	if (adm)
+		__builtin_memcpy(e.signer, adm->signer, sizeof(e.signer));
+
+	st = state_of_current(true);
+	trusted = st && st->trusted;
+	if (st) {
+		/* Every module load starts here or in kernel_load_data: no stale grant survives. */
+		st->buffer_ok = 0;
+		st->admitted = adm != NULL;
+		st->has_hash = e.has_hash;
+		__builtin_memcpy(st->hash, e.hash, sizeof(st->hash));
+		__builtin_memcpy(st->file, e.file, sizeof(st->file));
+		__builtin_memcpy(st->signer, e.signer, sizeof(st->signer));
+	}
+
+	if (cfg.loader_only) {
+		deny = !trusted;
+		e.rule = deny ? MG_RULE_STRICT : MG_RULE_TRUSTED;
+	} else if (adm) {
+		deny = false;
+		e.rule = MG_RULE_ADMITTED;
+	} else if (!cfg.trust_kernel_keys || !cfg.kernel_modsig || !st) {
+		/*
+		 * The kernel will not ask locked_down for a module its own keys verify
+		 * (or at all without CONFIG_MODULE_SIG), and without task storage the
+		 * later decision could not find this answer: decide now.
+		 */
+		deny = true;
+		e.rule = e.has_hash ? MG_RULE_NOT_ADMITTED : MG_RULE_NO_HASH;
+	} else {
+		deny = false;
+		deferred = true;
+		e.rule = MG_RULE_KERNEL_KEYS;
+	}
+	return verdict(&e, deny, deferred);
+}
+
+SEC("lsm/kernel_load_data")
+int BPF_PROG(guard_kernel_load_data, enum kernel_load_data_id id, bool contents, int ret)
+{
+	struct mg_event e = {};
+	struct task_state *st;
+	bool trusted;
+
+	if (ret)
+		return ret;
+	if (id != bpf_core_enum_value(enum kernel_load_data_id, LOADING_MODULE))
+		return 0;
+
+	event_init(&e, MG_HOOK_LOAD_DATA);
+	st = state_of_current(true);
+	trusted = st && st->trusted;
+	if (st) {
+		st->admitted = 0;
+		st->has_hash = 0;
+		st->buffer_ok = trusted;
+		st->file[0] = 0;
+		st->signer[0] = 0;
+	}
+	e.rule = trusted ? MG_RULE_TRUSTED : MG_RULE_LOAD_DATA;
+	return verdict(&e, !trusted, false);
+}
+
+SEC("lsm/locked_down")
+int BPF_PROG(guard_locked_down, enum lockdown_reason what, int ret)
+{
+	struct mg_event e = {};
+	struct task_state *st;
+	bool deny;
+
+	if (ret)
+		return ret;
+	if (what != bpf_core_enum_value(enum lockdown_reason, LOCKDOWN_MODULE_SIGNATURE))
+		return 0;
+
+	event_init(&e, MG_HOOK_LOCKED_DOWN);
+	st = state_of_current(false);
+	if (!st) {
+		deny = true;
+		e.rule = MG_RULE_NOT_ADMITTED;
+		return verdict(&e, deny, false);
+	}
+
+	__builtin_memcpy(e.file, st->file, sizeof(e.file));
+	__builtin_memcpy(e.hash, st->hash, sizeof(e.hash));
+	__builtin_memcpy(e.signer, st->signer, sizeof(e.signer));
+	e.has_hash = st->has_hash;
+
+	if (st->buffer_ok && st->trusted) {
+		deny = false;
+		e.rule = MG_RULE_TRUSTED;
+	} else if (st->admitted && !cfg.loader_only) {
+		deny = false;
+		e.rule = MG_RULE_ADMITTED;
+	} else {
+		deny = true;
+		e.rule = cfg.loader_only ? MG_RULE_STRICT : MG_RULE_NOT_ADMITTED;
+	}
+	/* One answer per load: the grant is consumed. */
+	st->buffer_ok = 0;
+	st->admitted = 0;
+	return verdict(&e, deny, false);
+}
+
+/* ---- Identifying the trusted program ---------------------------------- */
+
+SEC("lsm/bprm_check_security")
+int BPF_PROG(guard_bprm_check_security, struct linux_binprm *bprm, int ret)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct mg_event e = {};
+
+	if (ret)
+		return ret;
+	if (!is_trusted_file(BPF_CORE_READ(bprm, file)) || !task->ptrace)
+		return 0;
+	event_init(&e, MG_HOOK_EXEC);
+	e.rule = MG_RULE_TRACED_EXEC;
+	return verdict(&e, true, false);
+}
+
+SEC("lsm/bprm_committed_creds")
+int BPF_PROG(guard_bprm_committed_creds, struct linux_binprm *bprm)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_state *st;
+	bool match = is_trusted_file(BPF_CORE_READ(bprm, file));
+
+	/* A task being traced is never tagged, whatever bprm_check_security said. */
+	if (match && task->ptrace)
+		match = false;
+	st = state_of_current(match);
+	if (!st)
+		return 0;
+	st->trusted = match;
+	st->buffer_ok = 0;
+	st->admitted = 0;
+	if (match)
+		count(MG_STAT_TAGGED);
+	return 0;
+}
+
+SEC("lsm/ptrace_access_check")
+int BPF_PROG(guard_ptrace_access_check, struct task_struct *child, unsigned int mode, int ret)
+{
+	struct mg_event e = {};
+	struct task_state *st;
+
+	if (ret)
+		return ret;
+	st = bpf_task_storage_get(&task_states, child, 0, 0);
+	if (!st || !st->trusted)
+		return 0;
+	event_init(&e, MG_HOOK_PTRACE);
+	e.rule = MG_RULE_PTRACE;
+	return verdict(&e, true, false);
+}
+
+SEC("lsm/ptrace_traceme")
+int BPF_PROG(guard_ptrace_traceme, struct task_struct *parent, int ret)
+{
+	struct task_state *st;
+	struct mg_event e = {};
+
+	if (ret)
+		return ret;
+	st = state_of_current(false);
+	if (!st || !st->trusted)
+		return 0;
+	event_init(&e, MG_HOOK_PTRACE);
+	e.rule = MG_RULE_PTRACE;
+	return verdict(&e, true, false);
+}

@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * modguard guard start|status|log: the CLI side is a front-end; loading the
+ * BPF guard and reading its maps is the trusted program's job.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "common.h"
+#include "loader/exec.h"
+
+static const char *loader_path(void)
+{
+	const char *p = getenv("MODGUARD_LOADER");
+
+	return p && *p ? p : MODGUARD_LIBEXECDIR "/modguard-loader";
+}
+
+int mg_loader_exec(const char *verb, int argc, char *argv[])
+{
+	const char *path = loader_path();
+	char **args = calloc(argc + 2, sizeof(*args));
+
+	if (!args) {
+		mg_error("out of memory");
+		return EXIT_USAGE;
+	}
+	args[0] = "modguard-loader";
+	args[1] = (char *)verb;
+	for (int i = 1; i < argc; i++)
+		args[i + 1] = argv[i];
+	fflush(NULL);
+	execv(path, args);
+	mg_error("%s: cannot run the trusted program: %s", path, strerror(errno));
+	free(args);
+	return EXIT_USAGE;
+}
+
+int mg_loader_run(const char *verb, char *const args[])
+{
+	const char *path = loader_path();
+	size_t n = 0;
+	int status;
+	pid_t pid;
+
+	while (args[n])
+		n++;
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		mg_error("fork: %s", strerror(errno));
+		return EXIT_USAGE;
+	}
+	if (pid == 0) {
+		char **v = calloc(n + 3, sizeof(*v));
+
+		if (!v)
+			_exit(EXIT_USAGE);
+		v[0] = "modguard-loader";
+		v[1] = (char *)verb;
+		for (size_t i = 0; i < n; i++)
+			v[i + 2] = args[i];
+		execv(path, v);
+		mg_error("%s: cannot run the trusted program: %s", path, strerror(errno));
+		_exit(EXIT_USAGE);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR) {
+			mg_error("waitpid: %s", strerror(errno));
+			return EXIT_USAGE;
+		}
+	return WIFEXITED(status) ? WEXITSTATUS(status) : EXIT_USAGE;
+}
+
+int cmd_guard(int argc, char *argv[])
+{
+	if (argc < 2 || (strcmp(argv[1], "start") && strcmp(argv[1], "status") &&
+			 strcmp(argv[1], "log"))) {
+		fprintf(argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
+				? stdout : stderr,
+			"Usage: modguard guard start|status|log [--timeout SEC]\n"
+			"  start   load, attach and pin the BPF LSM guard (policy from %s/policy)\n"
+			"  status  mode, counters and recent decisions\n"
+			"  log     stream decisions as JSON lines (and to syslog)\n",
+			MODGUARD_SYSCONFDIR);
+		return argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
+			       ? EXIT_OK : EXIT_USAGE;
+	}
+	return mg_loader_exec("guard", argc, argv);
+}

@@ -1,0 +1,361 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * admit: verify module files against the owner's trust store and put the
+ * SHA-256 of the exact bytes read into the guard's admitted map.
+ * load: verify a module in memory and hand those very bytes to init_module.
+ *
+ * Each file is read once; the bytes hashed, verified and loaded are the same.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+
+#include "guard.h"
+#include "loader.h"
+
+/* Modules a tree walk considers, by file name. */
+static bool is_module_name(const char *name)
+{
+	static const char *const ext[] = { ".ko", ".ko.gz", ".ko.xz", ".ko.zst" };
+	size_t n = strlen(name);
+
+	for (size_t i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
+		size_t e = strlen(ext[i]);
+
+		if (n > e && !strcmp(name + n - e, ext[i]))
+			return true;
+	}
+	return false;
+}
+
+struct work {
+	const struct modguard_trust *trust;
+	int map_fd;
+	bool verbose;
+	char **files;
+	size_t nfiles, cap;
+	atomic_size_t next;
+	atomic_uint admitted, refused, failed;
+	pthread_mutex_t out_lock;
+};
+
+enum { ADMIT_OK, ADMIT_REFUSED, ADMIT_IOERR };
+
+static int admit_one(struct work *w, const char *path)
+{
+	struct modguard_verify_result res;
+	struct modguard_err err = { 0 };
+	struct mg_admitted val = { 0 };
+	uint8_t *raw = NULL, digest[MG_HASH_LEN];
+	char h[2 * MG_HASH_LEN + 1];
+	size_t len;
+	int ret = ADMIT_IOERR;
+
+	if (modguard_file_read(path, &raw, &len, &err)) {
+		pthread_mutex_lock(&w->out_lock);
+		msg("%s: %s", path, err.msg);
+		pthread_mutex_unlock(&w->out_lock);
+		return ADMIT_IOERR;
+	}
+	/* The kernel hashes the file as it is on disk, compressed or not. */
+	modguard_sha256(raw, len, digest);
+	hex(digest, sizeof(digest), h);
+	memset(&res, 0, sizeof(res));
+	if (modguard_verify_buffer(w->trust, raw, len, 0, &res, &err)) {
+		pthread_mutex_lock(&w->out_lock);
+		printf("%s: not admitted: %s: %s\n", path, modguard_reason_name(err.reason), err.msg);
+		pthread_mutex_unlock(&w->out_lock);
+		ret = err.reason == MG_E_IO || err.reason == MG_E_NOMEM ? ADMIT_IOERR : ADMIT_REFUSED;
+		goto out;
+	}
+	{
+		struct timespec ts;
+
+		clock_gettime(CLOCK_BOOTTIME, &ts);
+		val.when_ns = (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+	}
+	snprintf(val.signer, sizeof(val.signer), "%.*s", (int)sizeof(val.signer) - 1, res.signer);
+	if (bpf_map_update_elem(w->map_fd, digest, &val, BPF_ANY)) {
+		pthread_mutex_lock(&w->out_lock);
+		msg("%s: cannot admit into the guard: %s", path, strerror(errno));
+		pthread_mutex_unlock(&w->out_lock);
+		goto out;
+	}
+	if (w->verbose) {
+		pthread_mutex_lock(&w->out_lock);
+		printf("%s: admitted sha256:%s signer \"%s\"\n", path, h, res.signer);
+		pthread_mutex_unlock(&w->out_lock);
+	}
+	ret = ADMIT_OK;
+out:
+	free(raw);
+	return ret;
+}
+
+static void *admit_worker(void *arg)
+{
+	struct work *w = arg;
+	size_t i;
+
+	while ((i = atomic_fetch_add(&w->next, 1)) < w->nfiles) {
+		switch (admit_one(w, w->files[i])) {
+		case ADMIT_OK:
+			atomic_fetch_add(&w->admitted, 1);
+			break;
+		case ADMIT_REFUSED:
+			atomic_fetch_add(&w->refused, 1);
+			break;
+		default:
+			atomic_fetch_add(&w->failed, 1);
+		}
+	}
+	return NULL;
+}
+
+static struct work *tree_work;
+
+static int tree_visit(const char *path, const struct stat *sb, int type, struct FTW *ftw)
+{
+	struct work *w = tree_work;
+
+	if (type != FTW_F || !is_module_name(path + ftw->base))
+		return 0;
+	if (w->nfiles == w->cap) {
+		size_t cap = w->cap ? 2 * w->cap : 1024;
+		char **f = realloc(w->files, cap * sizeof(*f));
+
+		if (!f)
+			return -1;
+		w->files = f;
+		w->cap = cap;
+	}
+	w->files[w->nfiles] = strdup(path);
+	if (!w->files[w->nfiles])
+		return -1;
+	w->nfiles++;
+	return 0;
+}
+
+int cmd_admit(int argc, char *argv[])
+{
+	struct modguard_trust *trust = NULL;
+	const char *override = NULL, *tree = NULL;
+	struct work w = { .out_lock = PTHREAD_MUTEX_INITIALIZER, .verbose = true };
+	pthread_t th[8];
+	long nth;
+	int i, r, ret;
+
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		if (!strcmp(argv[i], "-C") && i + 1 < argc) {
+			override = argv[++i];
+		} else if (!strcmp(argv[i], "--tree") && i + 1 < argc) {
+			tree = argv[++i];
+		} else if (!strcmp(argv[i], "-q")) {
+			w.verbose = false;
+		} else if (!strcmp(argv[i], "--")) {
+			i++;
+			break;
+		} else {
+			msg("admit: unknown option \"%s\"", argv[i]);
+			return EXIT_USAGE;
+		}
+	}
+	if (!tree == (i == argc) || (tree && i != argc)) {
+		msg("usage: admit [-q] [-C TRUST] FILE... | --tree DIR");
+		return EXIT_USAGE;
+	}
+	r = trust_open(override, &trust);
+	if (r)
+		return -r;
+	w.trust = trust;
+	w.map_fd = guard_map_open("admitted");
+	if (w.map_fd < 0) {
+		modguard_trust_free(trust);
+		return EXIT_USAGE;
+	}
+	if (tree) {
+		tree_work = &w;
+		w.verbose = false;
+		if (nftw(tree, tree_visit, 32, FTW_PHYS)) {
+			msg("%s: cannot walk: %s", tree, strerror(errno));
+			ret = EXIT_USAGE;
+			goto out;
+		}
+	} else {
+		w.files = argv + i;
+		w.nfiles = argc - i;
+	}
+
+	nth = sysconf(_SC_NPROCESSORS_ONLN);
+	if (nth < 1)
+		nth = 1;
+	if (nth > (long)(sizeof(th) / sizeof(th[0])))
+		nth = sizeof(th) / sizeof(th[0]);
+	if ((size_t)nth > w.nfiles)
+		nth = w.nfiles ? w.nfiles : 1;
+	for (long t = 1; t < nth; t++)
+		if (pthread_create(&th[t], NULL, admit_worker, &w))
+			nth = t;
+	admit_worker(&w);
+	for (long t = 1; t < nth; t++)
+		pthread_join(th[t], NULL);
+
+	if (tree)
+		printf("%s: %u of %zu modules admitted, %u refused, %u unreadable\n", tree,
+		       (unsigned)w.admitted, w.nfiles, (unsigned)w.refused, (unsigned)w.failed);
+	ret = w.failed ? EXIT_USAGE : w.refused ? EXIT_DENIED : EXIT_OK;
+out:
+	if (tree) {
+		for (size_t k = 0; k < w.nfiles; k++)
+			free(w.files[k]);
+		free(w.files);
+	}
+	close(w.map_fd);
+	modguard_trust_free(trust);
+	return ret;
+}
+
+/* ---- load ------------------------------------------------------------- */
+
+static const char *load_strerror(int e)
+{
+	switch (e) {
+	case EEXIST:
+		return "module already loaded";
+	case EPERM:
+		return "refused by the guard or the kernel";
+	case EKEYREJECTED:
+		return "the kernel rejected the module's signature";
+	case ENOEXEC:
+		return "invalid module format";
+	case ENOENT:
+		return "unknown symbol in module or unknown parameter";
+	case EINVAL:
+		return "invalid module format or parameters (see dmesg)";
+	case EBUSY:
+		return "module busy";
+	default:
+		return strerror(e);
+	}
+}
+
+static char *join_params(int argc, char *argv[])
+{
+	size_t len = 1;
+	char *s, *p;
+
+	for (int i = 0; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	s = p = calloc(1, len);
+	if (!s)
+		return NULL;
+	for (int i = 0; i < argc; i++)
+		p += sprintf(p, "%s%s", i ? " " : "", argv[i]);
+	return s;
+}
+
+int cmd_load(int argc, char *argv[])
+{
+	struct modguard_trust *trust = NULL;
+	struct modguard_verify_result res;
+	struct modguard_err err = { 0 };
+	struct policy pol;
+	uint8_t *raw = NULL, *image = NULL;
+	size_t raw_len, image_len;
+	enum modguard_comp comp;
+	const char *path;
+	char *params = NULL;
+	int r, ret = EXIT_USAGE;
+
+	if (argc < 2 || argv[1][0] == '-') {
+		msg("usage: load FILE [PARAM...]");
+		return EXIT_USAGE;
+	}
+	path = argv[1];
+	if (policy_load(POLICY_PATH, &pol))
+		return EXIT_USAGE;
+	params = join_params(argc - 2, argv + 2);
+	if (!params) {
+		msg("out of memory");
+		return EXIT_USAGE;
+	}
+	r = trust_open(NULL, &trust);
+	if (r) {
+		ret = -r;
+		goto out;
+	}
+	if (modguard_file_read(path, &raw, &raw_len, &err)) {
+		msg("%s: %s", path, err.msg);
+		goto out;
+	}
+	comp = modguard_comp_detect(raw, raw_len);
+	if (comp != MG_COMP_NONE) {
+		if (modguard_decompress(comp, raw, raw_len, MODGUARD_MAX_MODULE, &image, &image_len,
+					&err)) {
+			msg("%s: %s: %s", path, modguard_comp_name(comp), err.msg);
+			ret = EXIT_DENIED;
+			goto out;
+		}
+	} else {
+		image = raw;
+		image_len = raw_len;
+		raw = NULL;
+	}
+	memset(&res, 0, sizeof(res));
+	if (modguard_verify_image(trust, image, image_len, 0, &res, &err)) {
+		/*
+		 * Not ours to vouch for.  If policy trusts the kernel's keys, the kernel
+		 * may still accept it by its own check: hand it the file, not our buffer,
+		 * so the guard decides exactly as for any other finit_module.
+		 */
+		if (err.reason == MG_E_UNKNOWN_SIGNER && pol.trust_kernel_keys && comp == MG_COMP_NONE) {
+			int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+
+			if (fd < 0) {
+				msg("%s: %s", path, strerror(errno));
+				goto out;
+			}
+			r = syscall(SYS_finit_module, fd, params, 0);
+			close(fd);
+			if (r) {
+				int e = errno;
+
+				msg("%s: signer not in the trust store, and the kernel refused it: %s",
+				    path, load_strerror(e));
+				ret = EXIT_DENIED;
+				goto out;
+			}
+			ret = EXIT_OK;
+			goto out;
+		}
+		msg("%s: not loaded: %s: %s", path, modguard_reason_name(err.reason), err.msg);
+		ret = err.reason == MG_E_IO || err.reason == MG_E_NOMEM ? EXIT_USAGE : EXIT_DENIED;
+		goto out;
+	}
+	if (syscall(SYS_init_module, image, image_len, params)) {
+		int e = errno;
+
+		msg("%s: init_module: %s", path, load_strerror(e));
+		ret = EXIT_DENIED;
+		goto out;
+	}
+	ret = EXIT_OK;
+out:
+	free(params);
+	free(raw);
+	free(image);
+	if (trust)
+		modguard_trust_free(trust);
+	return ret;
+}

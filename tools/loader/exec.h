@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef MODGUARD_LOADER_EXEC_H
+#define MODGUARD_LOADER_EXEC_H
+
+/*
+ * Replace the CLI with the trusted program: MODGUARD_LIBEXECDIR/modguard-loader
+ * VERB ARGS...  Only that binary is tagged by the guard, so the verified work
+ * (admission, init_module, reading the guard's maps) happens there.
+ * $MODGUARD_LOADER overrides the path for tests from a build tree: an
+ * untagged copy can do nothing the guard would not let anyone do.
+ * Returns only on failure, with an exit code.
+ */
+int mg_loader_exec(const char *verb, int argc, char *argv[]);
+
+/* Same, but run as a child and return its exit code (2 if it could not run). */
+int mg_loader_run(const char *verb, char *const args[]);
+
+#endif

@@ -1,0 +1,407 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * guard start|status|log: load and pin the BPF LSM guard, report on it,
+ * stream its audit events.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/sysmacros.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "guard.h"
+#include "guard.skel.h"
+#include "loader.h"
+
+#define BPF_FS_MAGIC_ 0xcafe4a11
+#define LSM_LIST "/sys/kernel/security/lsm"
+#define SIG_ENFORCE "/sys/module/module/parameters/sig_enforce"
+
+static const char *const rule_names[MG_RULE__MAX] = {
+	[MG_RULE_ADMITTED] = "admitted",
+	[MG_RULE_KERNEL_KEYS] = "kernel-keys",
+	[MG_RULE_NOT_ADMITTED] = "not-admitted",
+	[MG_RULE_TRUSTED] = "trusted-loader",
+	[MG_RULE_LOAD_DATA] = "init-module-untrusted",
+	[MG_RULE_STRICT] = "loader-only",
+	[MG_RULE_NO_HASH] = "no-hash",
+	[MG_RULE_PTRACE] = "ptrace-trusted",
+	[MG_RULE_TRACED_EXEC] = "traced-exec",
+};
+static const char *const decision_names[] = { "allowed", "denied", "would-deny", "deferred" };
+static const char *const hook_names[] = { "kernel_read_file", "kernel_load_data", "locked_down",
+					  "ptrace", "exec" };
+
+int guard_map_open(const char *name)
+{
+	char path[256];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", MG_PIN_DIR, name);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		msg("%s: %s (is the guard started?)", path, strerror(errno));
+	return fd;
+}
+
+static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_WARN || getenv("MODGUARD_DEBUG"))
+		return vfprintf(stderr, fmt, ap);
+	return 0;
+}
+
+static int ensure_fs(const char *dir, const char *type, long magic)
+{
+	struct statfs sf;
+
+	if (statfs(dir, &sf) == 0 && (long)sf.f_type == magic)
+		return 0;
+	if (mount(type, dir, type, MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL)) {
+		msg("cannot mount %s on %s: %s", type, dir, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static bool bpf_lsm_active(void)
+{
+	char buf[512] = "";
+	ssize_t n;
+	int fd;
+
+	ensure_fs("/sys/kernel/security", "securityfs", 0x73636673);
+	fd = open(LSM_LIST, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = 0;
+	for (char *tok = strtok(buf, ",\n"); tok; tok = strtok(NULL, ",\n"))
+		if (!strcmp(tok, "bpf"))
+			return true;
+	return false;
+}
+
+static void fallback(const struct policy *p)
+{
+	int fd;
+
+	if (p->fallback != FALLBACK_MODULES_DISABLED) {
+		msg("WARNING: guard not running and policy fallback = none: modules are NOT protected");
+		return;
+	}
+	fd = open("/proc/sys/kernel/modules_disabled", O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, "1", 1) != 1) {
+		msg("WARNING: cannot set kernel.modules_disabled: %s; modules are NOT protected",
+		    strerror(errno));
+	} else {
+		msg("WARNING: guard not running: set kernel.modules_disabled = 1, no module can load until reboot");
+	}
+	if (fd >= 0)
+		close(fd);
+}
+
+static int pin_all(struct guard_bpf *skel)
+{
+	struct {
+		struct bpf_map *map;
+		const char *name;
+	} maps[] = {
+		{ skel->maps.admitted, "admitted" }, { skel->maps.stats, "stats" },
+		{ skel->maps.recent, "recent" },     { skel->maps.events, "events" },
+		{ skel->maps.rodata, "config" },
+	};
+	struct bpf_program *p;
+	char path[256];
+
+	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", MG_PIN_DIR, maps[i].name);
+		if (bpf_map__pin(maps[i].map, path)) {
+			msg("%s: cannot pin: %s", path, strerror(errno));
+			return -1;
+		}
+	}
+	bpf_object__for_each_program(p, skel->obj) {
+		struct bpf_link *l = bpf_program__attach(p);
+
+		if (!l) {
+			msg("cannot attach %s: %s", bpf_program__name(p), strerror(errno));
+			return -1;
+		}
+		snprintf(path, sizeof(path), "%s/link_%s", MG_PIN_DIR, bpf_program__name(p));
+		if (bpf_link__pin(l, path)) {
+			msg("%s: cannot pin: %s", path, strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int guard_start(void)
+{
+	struct policy pol;
+	struct guard_bpf *skel;
+	struct stat st;
+	int ret = EXIT_USAGE;
+
+	if (policy_load(POLICY_PATH, &pol))
+		return EXIT_USAGE;
+	if (!bpf_lsm_active()) {
+		msg("BPF LSM not active (%s lacks \"bpf\"): build with CONFIG_BPF_LSM=y and boot with bpf in lsm=",
+		    LSM_LIST);
+		fallback(&pol);
+		return EXIT_DENIED;
+	}
+	if (ensure_fs("/sys/fs/bpf", "bpf", BPF_FS_MAGIC_))
+		return EXIT_USAGE;
+	if (mkdir(MG_PIN_DIR, 0700) && errno != EEXIST) {
+		msg("%s: %s", MG_PIN_DIR, strerror(errno));
+		return EXIT_USAGE;
+	}
+	if (access(MG_PIN_DIR "/admitted", F_OK) == 0) {
+		msg("guard already started (%s exists)", MG_PIN_DIR);
+		return EXIT_DENIED;
+	}
+	/* Identify ourselves by what was exec'd, not by a path that could be swapped. */
+	if (stat("/proc/self/exe", &st)) {
+		msg("/proc/self/exe: %s", strerror(errno));
+		return EXIT_USAGE;
+	}
+
+	libbpf_set_print(libbpf_quiet);
+	skel = guard_bpf__open();
+	if (!skel) {
+		msg("cannot open the guard's BPF object: %s", strerror(errno));
+		return EXIT_USAGE;
+	}
+	skel->rodata->cfg.trusted_dev = ((__u64)major(st.st_dev) << 20) | minor(st.st_dev);
+	skel->rodata->cfg.trusted_ino = st.st_ino;
+	skel->rodata->cfg.mode = pol.permissive ? MG_MODE_PERMISSIVE : MG_MODE_ENFORCE;
+	skel->rodata->cfg.trust_kernel_keys = pol.trust_kernel_keys;
+	skel->rodata->cfg.loader_only = pol.loader_only;
+	skel->rodata->cfg.kernel_modsig = access(SIG_ENFORCE, F_OK) == 0;
+
+	if (guard_bpf__load(skel)) {
+		msg("cannot load the guard's BPF programs: %s", strerror(errno));
+		goto fail;
+	}
+	if (pin_all(skel))
+		goto fail;
+	printf("guard started: mode %s, trust_kernel_keys %s, loader_only %s%s\n",
+	       pol.permissive ? "permissive" : "enforce", pol.trust_kernel_keys ? "yes" : "no",
+	       pol.loader_only ? "yes" : "no",
+	       skel->rodata->cfg.kernel_modsig ? "" : ", kernel without CONFIG_MODULE_SIG: enforcing at read");
+	guard_bpf__destroy(skel); /* pinned links and maps stay */
+	return EXIT_OK;
+fail:
+	guard_bpf__destroy(skel);
+	fallback(&pol);
+	return ret;
+}
+
+static void fmt_event(const struct mg_event *e, char *out, size_t len, bool json)
+{
+	char h[2 * MG_HASH_LEN + 1] = "";
+	char comm[MG_COMM_LEN + 1], file[MG_NAME_LEN + 1], signer[MG_SIGNER_LEN + 1];
+	const char *rule = e->rule < MG_RULE__MAX ? rule_names[e->rule] : "?";
+	const char *dec = e->decision < 4 ? decision_names[e->decision] : "?";
+	const char *hook = e->hook < 5 ? hook_names[e->hook] : "?";
+
+	if (e->has_hash)
+		hex(e->hash, MG_HASH_LEN, h);
+	/* Kernel strings: bound them, and keep JSON valid whatever a file is called. */
+	snprintf(comm, sizeof(comm), "%.*s", MG_COMM_LEN, e->comm);
+	snprintf(file, sizeof(file), "%.*s", MG_NAME_LEN, e->file);
+	snprintf(signer, sizeof(signer), "%.*s", MG_SIGNER_LEN, e->signer);
+	for (char *s = comm; *s; s++)
+		if (*s < 0x20 || *s == '"' || *s == '\\' || (unsigned char)*s > 0x7e)
+			*s = '?';
+	for (char *s = file; *s; s++)
+		if (*s < 0x20 || *s == '"' || *s == '\\' || (unsigned char)*s > 0x7e)
+			*s = '?';
+	for (char *s = signer; *s; s++)
+		if (*s < 0x20 || *s == '"' || *s == '\\' || (unsigned char)*s > 0x7e)
+			*s = '?';
+	if (json)
+		snprintf(out, len,
+			 "{\"seq\":%u,\"ts_ns\":%llu,\"decision\":\"%s\",\"rule\":\"%s\",\"hook\":\"%s\","
+			 "\"pid\":%u,\"uid\":%u,\"comm\":\"%s\",\"file\":\"%s\",\"sha256\":\"%s\",\"signer\":\"%s\"}",
+			 e->seq, (unsigned long long)e->ts_ns, dec, rule, hook, e->pid, e->uid, comm,
+			 file, h, signer);
+	else
+		snprintf(out, len, "%-10s %-14s %-16s pid %-6u %-15s %s%s%s", dec, rule, hook, e->pid,
+			 comm, file, *h ? " sha256:" : "", h);
+}
+
+static __u64 stat_sum(int fd, __u32 key)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	__u64 vals[ncpu > 0 ? ncpu : 1], sum = 0;
+
+	if (ncpu <= 0 || bpf_map_lookup_elem(fd, &key, vals))
+		return 0;
+	for (int i = 0; i < ncpu; i++)
+		sum += vals[i];
+	return sum;
+}
+
+static int cmp_seq(const void *a, const void *b)
+{
+	const struct mg_event *x = a, *y = b;
+
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static int guard_status(void)
+{
+	int cfd, sfd, afd, rfd;
+	struct mg_config cfg;
+	struct mg_event ev[MG_RECENT_MAX];
+	__u8 key[MG_HASH_LEN], next[MG_HASH_LEN];
+	unsigned admitted = 0, n = 0;
+	__u32 zero = 0;
+	char line[512];
+
+	cfd = guard_map_open("config");
+	if (cfd < 0)
+		return EXIT_DENIED;
+	sfd = guard_map_open("stats");
+	afd = guard_map_open("admitted");
+	rfd = guard_map_open("recent");
+	if (sfd < 0 || afd < 0 || rfd < 0)
+		return EXIT_USAGE;
+	/* .rodata holds the struct at offset 0: the object has no other constants. */
+	{
+		char ro[4096] = { 0 };
+
+		if (bpf_map_lookup_elem(cfd, &zero, ro)) {
+			msg("cannot read the guard's configuration: %s", strerror(errno));
+			return EXIT_USAGE;
+		}
+		memcpy(&cfg, ro, sizeof(cfg));
+	}
+	for (void *prev = NULL; bpf_map_get_next_key(afd, prev, next) == 0; prev = key) {
+		memcpy(key, next, sizeof(key));
+		admitted++;
+	}
+	printf("guard: running\n");
+	printf("mode: %s\n", cfg.mode == MG_MODE_PERMISSIVE ? "permissive" : "enforce");
+	printf("trust_kernel_keys: %s\n", cfg.trust_kernel_keys ? "yes" : "no");
+	printf("loader_only: %s\n", cfg.loader_only ? "yes" : "no");
+	printf("kernel_module_sig: %s\n", cfg.kernel_modsig ? "yes" : "no");
+	printf("trusted_binary: dev %u:%u ino %llu\n", (unsigned)(cfg.trusted_dev >> 20),
+	       (unsigned)(cfg.trusted_dev & 0xfffff), (unsigned long long)cfg.trusted_ino);
+	printf("admitted: %u\n", admitted);
+	printf("allowed: %llu\ndenied: %llu\nwould_deny: %llu\ndeferred: %llu\n"
+	       "events_dropped: %llu\ntrusted_execs: %llu\n",
+	       (unsigned long long)stat_sum(sfd, MG_STAT_ALLOWED),
+	       (unsigned long long)stat_sum(sfd, MG_STAT_DENIED),
+	       (unsigned long long)stat_sum(sfd, MG_STAT_WOULD_DENY),
+	       (unsigned long long)stat_sum(sfd, MG_STAT_DEFERRED),
+	       (unsigned long long)stat_sum(sfd, MG_STAT_DROPPED),
+	       (unsigned long long)stat_sum(sfd, MG_STAT_TAGGED));
+	for (__u32 i = 0; i < MG_RECENT_MAX; i++)
+		if (bpf_map_lookup_elem(rfd, &i, &ev[n]) == 0 && ev[n].ts_ns)
+			n++;
+	qsort(ev, n, sizeof(ev[0]), cmp_seq);
+	printf("recent:\n");
+	for (unsigned i = 0; i < n; i++) {
+		fmt_event(&ev[i], line, sizeof(line), false);
+		printf("  %s\n", line);
+	}
+	return EXIT_OK;
+}
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	stop = 1;
+}
+
+static int log_event(void *ctx, void *data, size_t size)
+{
+	const struct mg_event *e = data;
+	char line[512];
+
+	if (size < sizeof(*e))
+		return 0;
+	fmt_event(e, line, sizeof(line), true);
+	puts(line);
+	fflush(stdout);
+	syslog(e->decision == MG_ALLOW || e->decision == MG_DEFERRED ? LOG_INFO : LOG_WARNING,
+	       "%s", line);
+	return 0;
+}
+
+static int guard_log(int argc, char *argv[])
+{
+	struct ring_buffer *rb;
+	long timeout = -1;
+	time_t end = 0;
+	int fd;
+
+	for (int i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "--timeout") && i + 1 < argc) {
+			char *e;
+
+			timeout = strtol(argv[++i], &e, 10);
+			if (*e || timeout < 0) {
+				msg("--timeout: expected seconds, found \"%s\"", argv[i]);
+				return EXIT_USAGE;
+			}
+		} else {
+			msg("guard log: unexpected argument \"%s\"", argv[i]);
+			return EXIT_USAGE;
+		}
+	}
+	fd = guard_map_open("events");
+	if (fd < 0)
+		return EXIT_USAGE;
+	rb = ring_buffer__new(fd, log_event, NULL, NULL);
+	if (!rb) {
+		msg("cannot read the guard's event ring: %s", strerror(errno));
+		return EXIT_USAGE;
+	}
+	openlog("modguard", LOG_PID, LOG_AUTHPRIV);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	if (timeout >= 0)
+		end = time(NULL) + timeout;
+	while (!stop && (!end || time(NULL) < end)) {
+		int r = ring_buffer__poll(rb, 200);
+
+		if (r < 0 && r != -EINTR) {
+			msg("reading events: %s", strerror(-r));
+			break;
+		}
+	}
+	ring_buffer__free(rb);
+	return EXIT_OK;
+}
+
+int cmd_guard(int argc, char *argv[])
+{
+	if (argc >= 2 && !strcmp(argv[1], "start") && argc == 2)
+		return guard_start();
+	if (argc >= 2 && !strcmp(argv[1], "status") && argc == 2)
+		return guard_status();
+	if (argc >= 2 && !strcmp(argv[1], "log"))
+		return guard_log(argc, argv);
+	msg("usage: guard start|status|log [--timeout SEC]");
+	return EXIT_USAGE;
+}

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * modguard-loader: the trusted program.  Statically linked, verification code
+ * only.  The guard recognises it at exec by (dev, ino) and lets only it write
+ * the admitted-hash map and call init_module.
+ */
+#ifndef MODGUARD_LOADER_H
+#define MODGUARD_LOADER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "modguard.h"
+
+/* Exit codes, as every modguard tool. */
+enum {
+	EXIT_OK = 0,
+	EXIT_DENIED = 1, /* verification failed or policy denied */
+	EXIT_USAGE = 2,  /* usage or I/O error */
+};
+
+#define POLICY_PATH MODGUARD_SYSCONFDIR "/policy"
+#define TRUST_DIR MODGUARD_SYSCONFDIR "/trust.d"
+#define DENY_LIST MODGUARD_SYSCONFDIR "/deny.list"
+
+enum fallback { FALLBACK_MODULES_DISABLED = 0, FALLBACK_NONE = 1 };
+
+struct policy {
+	bool permissive;
+	bool trust_kernel_keys;
+	bool loader_only;
+	enum fallback fallback;
+};
+
+/* Parse path into p (defaults when the file does not exist).  0, or -1 after printing file:line. */
+int policy_load(const char *path, struct policy *p);
+
+/* Trust store: trust.d (or an override under the sysconfdir) plus the deny list. */
+int trust_open(const char *override, struct modguard_trust **out);
+
+/* fd of the guard's pinned map NAME, or -1 after a message. */
+int guard_map_open(const char *name);
+
+int cmd_guard(int argc, char *argv[]);
+int cmd_admit(int argc, char *argv[]);
+int cmd_load(int argc, char *argv[]);
+
+extern const char *prog;
+void msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void hex(const uint8_t *in, size_t len, char *out);
+
+#endif

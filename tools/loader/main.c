@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * modguard-loader: the trusted program.
+ *
+ *   modguard-loader guard start|status|log [--timeout SEC]
+ *   modguard-loader admit [-C TRUST] FILE... | --tree DIR
+ *   modguard-loader load FILE [PARAM...]
+ *
+ * Normally run through the modguard CLI.  Exit 0 ok, 1 verification failed or
+ * policy denied, 2 usage or I/O error.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "loader.h"
+
+const char *prog = "modguard";
+
+void msg(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void hex(const uint8_t *in, size_t len, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < len; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 15];
+	}
+	out[2 * len] = 0;
+}
+
+/*
+ * The trust store that admits into the kernel must be the protected one: a
+ * store anywhere else would let whoever writes it admit anything.  -C may
+ * narrow the store to a file or directory inside the sysconfdir, nothing more.
+ */
+int trust_open(const char *override, struct modguard_trust **out)
+{
+	char real[PATH_MAX], base[PATH_MAX];
+	struct modguard_trust *t = NULL;
+	struct modguard_err err = { 0 };
+	const char *path = override ? override : TRUST_DIR;
+	size_t n;
+
+	if (override) {
+		if (!realpath(override, real)) {
+			msg("%s: %s", override, strerror(errno));
+			return -EXIT_USAGE;
+		}
+		if (!realpath(MODGUARD_SYSCONFDIR, base))
+			snprintf(base, sizeof(base), "%s", MODGUARD_SYSCONFDIR);
+		n = strlen(base);
+		if (strncmp(real, base, n) || (real[n] != '/' && real[n] != 0)) {
+			msg("%s: trust store is outside %s; only the protected store may admit modules",
+			    override, MODGUARD_SYSCONFDIR);
+			return -EXIT_USAGE;
+		}
+	}
+	if (modguard_trust_new(&t)) {
+		msg("out of memory");
+		return -EXIT_USAGE;
+	}
+	if (modguard_trust_add_path(t, path, &err)) {
+		msg("%s: %s", path, err.msg);
+		modguard_trust_free(t);
+		return -EXIT_USAGE;
+	}
+	if (access(DENY_LIST, F_OK) == 0 && modguard_trust_load_denylist(t, DENY_LIST, &err)) {
+		msg("%s: %s", DENY_LIST, err.msg);
+		modguard_trust_free(t);
+		return -EXIT_USAGE;
+	}
+	if (modguard_trust_count(t) == 0) {
+		msg("%s: no trusted certificates", path);
+		modguard_trust_free(t);
+		return -EXIT_USAGE;
+	}
+	*out = t;
+	return 0;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: %s guard start|status|log [--timeout SEC]\n"
+		   "       %s admit [-C TRUST] FILE... | --tree DIR\n"
+		   "       %s load FILE [PARAM...]\n",
+		prog, prog, prog);
+}
+
+int main(int argc, char *argv[])
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "guard"))
+		return cmd_guard(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "admit"))
+		return cmd_admit(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "load"))
+		return cmd_load(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	msg("unknown command \"%s\"", argv[1]);
+	usage(stderr);
+	return EXIT_USAGE;
+}

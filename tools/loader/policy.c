@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * /etc/modguard/policy: "key = value" lines, '#' comments, nothing else.
+ * Strict on purpose: an unknown key, a duplicate or a bad value is an error
+ * naming file:line, never a silent default, because a typo in a security
+ * policy must not quietly weaken it.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "loader.h"
+
+#define POLICY_MAX_LINE 256
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = 0;
+	return s;
+}
+
+static int parse_bool(const char *v, bool *out)
+{
+	if (!strcmp(v, "yes")) {
+		*out = true;
+		return 0;
+	}
+	if (!strcmp(v, "no")) {
+		*out = false;
+		return 0;
+	}
+	return -1;
+}
+
+int policy_load(const char *path, struct policy *p)
+{
+	char line[POLICY_MAX_LINE + 2];
+	unsigned seen = 0, lineno = 0;
+	FILE *f;
+	int ret = -1;
+
+	*p = (struct policy){ .trust_kernel_keys = true, .fallback = FALLBACK_MODULES_DISABLED };
+
+	f = fopen(path, "re");
+	if (!f) {
+		if (errno == ENOENT)
+			return 0;
+		msg("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char *k, *v, *eq, *hash;
+		unsigned bit;
+		bool b;
+
+		lineno++;
+		if (!strchr(line, '\n') && !feof(f)) {
+			msg("%s:%u: line longer than %d characters", path, lineno, POLICY_MAX_LINE);
+			goto out;
+		}
+		hash = strchr(line, '#');
+		if (hash)
+			*hash = 0;
+		k = trim(line);
+		if (!*k)
+			continue;
+		eq = strchr(k, '=');
+		if (!eq) {
+			msg("%s:%u: expected \"key = value\", found \"%s\"", path, lineno, k);
+			goto out;
+		}
+		*eq = 0;
+		k = trim(k);
+		v = trim(eq + 1);
+
+		if (!strcmp(k, "mode")) {
+			bit = 1;
+			if (!strcmp(v, "enforce"))
+				p->permissive = false;
+			else if (!strcmp(v, "permissive"))
+				p->permissive = true;
+			else {
+				msg("%s:%u: mode must be enforce or permissive, found \"%s\"", path,
+				    lineno, v);
+				goto out;
+			}
+		} else if (!strcmp(k, "trust_kernel_keys") || !strcmp(k, "loader_only")) {
+			bit = k[0] == 't' ? 2 : 4;
+			if (parse_bool(v, &b)) {
+				msg("%s:%u: %s must be yes or no, found \"%s\"", path, lineno, k, v);
+				goto out;
+			}
+			if (bit == 2)
+				p->trust_kernel_keys = b;
+			else
+				p->loader_only = b;
+		} else if (!strcmp(k, "fallback")) {
+			bit = 8;
+			if (!strcmp(v, "modules_disabled"))
+				p->fallback = FALLBACK_MODULES_DISABLED;
+			else if (!strcmp(v, "none"))
+				p->fallback = FALLBACK_NONE;
+			else {
+				msg("%s:%u: fallback must be modules_disabled or none, found \"%s\"",
+				    path, lineno, v);
+				goto out;
+			}
+		} else {
+			msg("%s:%u: unknown key \"%s\" (known: mode, trust_kernel_keys, loader_only, fallback)",
+			    path, lineno, k);
+			goto out;
+		}
+		if (seen & bit) {
+			msg("%s:%u: \"%s\" set twice", path, lineno, k);
+			goto out;
+		}
+		seen |= bit;
+	}
+	if (ferror(f)) {
+		msg("%s: read error", path);
+		goto out;
+	}
+	ret = 0;
+out:
+	fclose(f);
+	return ret;
+}
