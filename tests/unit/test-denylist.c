@@ -114,10 +114,13 @@ static void test_baseline(void **state)
 
 	assert_int_equal(modguard_trust_count(t), 1);
 	memset(&res, 0, sizeof(res));
-	assert_int_equal(modguard_verify_image(t, f->signed_img, f->signed_len, 0, &res, &err), 0);
+	assert_int_equal(modguard_verify_image(t, f->signed_img, f->signed_len, MG_VERIFY_DIGEST,
+					       &res, &err),
+			 0);
 	assert_string_equal(res.signer, "unit test key");
 	assert_true(strcasecmp(res.serial, "1234") == 0);
 	assert_string_equal(res.hash, "sha256");
+	assert_true(res.have_digest);
 	assert_memory_equal(res.module_sha256, f->img_sha, 32);
 	assert_false(res.legacy_hash);
 	assert_int_equal(res.comp, MG_COMP_NONE);
