@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * sysload: raw module syscalls for VM tests, with the errno printed by name.
+ *
+ *   sysload finit FILE [PARAMS]   finit_module(open(FILE), PARAMS, 0)
+ *   sysload init FILE [PARAMS]    init_module(contents of FILE, PARAMS)
+ *   sysload delete NAME           delete_module(NAME, O_NONBLOCK)
+ *   sysload strerror ENAME        print the strerror text of an errno name
+ *
+ * Prints "OK" or the errno name ("EPERM") on stdout, and exits 0 on success,
+ * 1 when the syscall failed and 2 on usage or I/O errors.  Built statically on
+ * the host so that it runs in the busybox guest without a libc.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static int report(long rc)
+{
+	const char *name;
+
+	if (rc == 0) {
+		puts("OK");
+		return 0;
+	}
+	name = strerrorname_np(errno);
+	if (name)
+		puts(name);
+	else
+		printf("E%d\n", errno);
+	return 1;
+}
+
+static int read_all(const char *path, void **buf, size_t *len)
+{
+	struct stat st;
+	ssize_t n;
+	size_t off = 0;
+	char *p;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		fprintf(stderr, "sysload: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	p = malloc(st.st_size ? (size_t)st.st_size : 1);
+	if (!p) {
+		close(fd);
+		return -1;
+	}
+	while (off < (size_t)st.st_size) {
+		n = read(fd, p + off, (size_t)st.st_size - off);
+		if (n <= 0) {
+			fprintf(stderr, "sysload: %s: short read\n", path);
+			free(p);
+			close(fd);
+			return -1;
+		}
+		off += (size_t)n;
+	}
+	close(fd);
+	*buf = p;
+	*len = off;
+	return 0;
+}
+
+static int print_strerror(const char *name)
+{
+	for (int e = 1; e < 4096; e++) {
+		const char *n = strerrorname_np(e);
+
+		if (n && !strcmp(n, name)) {
+			puts(strerror(e));
+			return 0;
+		}
+	}
+	fprintf(stderr, "sysload: unknown errno name '%s'\n", name);
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	const char *params;
+	long rc;
+
+	if (argc < 3 || argc > 4) {
+		fprintf(stderr, "usage: sysload finit|init FILE [PARAMS] | sysload delete NAME | "
+				"sysload strerror ENAME\n");
+		return 2;
+	}
+	if (!strcmp(argv[1], "strerror"))
+		return print_strerror(argv[2]);
+	params = argc == 4 ? argv[3] : "";
+
+	if (!strcmp(argv[1], "finit")) {
+		int fd = open(argv[2], O_RDONLY | O_CLOEXEC);
+
+		if (fd < 0) {
+			fprintf(stderr, "sysload: %s: %s\n", argv[2], strerror(errno));
+			return 2;
+		}
+		rc = syscall(SYS_finit_module, fd, params, 0);
+		return report(rc);
+	}
+	if (!strcmp(argv[1], "init")) {
+		void *buf;
+		size_t len;
+
+		if (read_all(argv[2], &buf, &len) < 0)
+			return 2;
+		rc = syscall(SYS_init_module, buf, len, params);
+		return report(rc);
+	}
+	if (!strcmp(argv[1], "delete")) {
+		rc = syscall(SYS_delete_module, argv[2], O_NONBLOCK);
+		return report(rc);
+	}
+	fprintf(stderr, "sysload: unknown operation '%s'\n", argv[1]);
+	return 2;
+}
