@@ -79,58 +79,109 @@ static int write_all(int fd, const uint8_t *p, size_t len)
 	return 0;
 }
 
-int modguard_file_replace(const char *path, const uint8_t *data, size_t len, int mode,
-			  struct modguard_err *err)
+static int stage(const char *path, const uint8_t *data, size_t len, int mode, bool sync,
+		 struct modguard_stage *st, struct modguard_err *err)
 {
-	char tmp[PATH_MAX], dirbuf[PATH_MAX];
+	char dirbuf[PATH_MAX];
 	const char *dir, *base;
-	struct stat st;
+	struct stat orig, tst;
 	bool have_orig;
-	int fd, dfd, r;
+	int fd, r;
 
-	if (strlen(path) + 16 >= sizeof(tmp))
+	if (strlen(path) + 16 >= sizeof(st->tmp))
 		return mg_fail(err, MG_E_USAGE, ENAMETOOLONG, "path too long");
 	snprintf(dirbuf, sizeof(dirbuf), "%s", path);
 	dir = dirname(dirbuf);
 	base = strrchr(path, '/');
 	base = base ? base + 1 : path;
-	snprintf(tmp, sizeof(tmp), "%s/.%s.mgXXXXXX", dir, base);
+	snprintf(st->tmp, sizeof(st->tmp), "%s/.%s.mgXXXXXX", dir, base);
+	snprintf(st->path, sizeof(st->path), "%s", path);
+	snprintf(st->dir, sizeof(st->dir), "%s", dir);
 
-	have_orig = lstat(path, &st) == 0;
-	if (have_orig && !S_ISREG(st.st_mode))
+	have_orig = lstat(path, &orig) == 0;
+	if (have_orig && !S_ISREG(orig.st_mode))
 		return mg_fail(err, MG_E_IO, EINVAL, "exists and is not a regular file");
 
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0)
+	fd = mkostemp(st->tmp, O_CLOEXEC);
+	if (fd < 0) {
+		st->tmp[0] = '\0';
 		return mg_fail(err, MG_E_IO, errno, "cannot create temporary file in %s: %s", dir,
 			       strerror(errno));
-
+	}
 	r = write_all(fd, data, len);
 	if (!r && have_orig) {
 		/* Keep owner and mode; ownership first, since chown may clear set-id bits. */
-		if (fchown(fd, st.st_uid, st.st_gid) < 0 && errno != EPERM)
+		if (fchown(fd, orig.st_uid, orig.st_gid) < 0 && errno != EPERM)
 			r = -errno;
-		if (!r && fchmod(fd, st.st_mode & 07777) < 0)
+		if (!r && fchmod(fd, orig.st_mode & 07777) < 0)
 			r = -errno;
 	} else if (!r && fchmod(fd, mode & 07777) < 0) {
 		r = -errno;
 	}
-	if (!r && fsync(fd) < 0)
+	if (!r && sync && fsync(fd) < 0)
+		r = -errno;
+	if (!r && fstat(fd, &tst) < 0)
 		r = -errno;
 	if (close(fd) < 0 && !r)
 		r = -errno;
-	if (!r && rename(tmp, path) < 0)
-		r = -errno;
 	if (r) {
-		unlink(tmp);
+		unlink(st->tmp);
+		st->tmp[0] = '\0';
 		return mg_fail(err, MG_E_IO, -r, "cannot write: %s", strerror(-r));
 	}
-
-	/* Make the rename itself durable. */
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
+	st->dev = tst.st_dev;
 	return 0;
+}
+
+int modguard_file_stage(const char *path, const uint8_t *data, size_t len, int mode,
+			struct modguard_stage *st, struct modguard_err *err)
+{
+	return stage(path, data, len, mode, false, st, err);
+}
+
+int modguard_file_commit(struct modguard_stage *st, struct modguard_err *err)
+{
+	if (!st->tmp[0])
+		return mg_fail(err, MG_E_USAGE, EINVAL, "nothing staged");
+	if (rename(st->tmp, st->path) < 0) {
+		int e = errno;
+
+		modguard_file_abort(st);
+		return mg_fail(err, MG_E_IO, e, "cannot rename into place: %s", strerror(e));
+	}
+	st->tmp[0] = '\0';
+	return 0;
+}
+
+void modguard_file_abort(struct modguard_stage *st)
+{
+	if (st->tmp[0])
+		unlink(st->tmp);
+	st->tmp[0] = '\0';
+}
+
+int modguard_dir_sync(const char *dir)
+{
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r = 0;
+
+	if (dfd < 0)
+		return -errno;
+	if (fsync(dfd) < 0)
+		r = -errno;
+	close(dfd);
+	return r;
+}
+
+int modguard_file_replace(const char *path, const uint8_t *data, size_t len, int mode,
+			  struct modguard_err *err)
+{
+	struct modguard_stage st;
+	int r;
+
+	r = stage(path, data, len, mode, true, &st, err);
+	if (r == 0)
+		r = modguard_file_commit(&st, err);
+	if (r == 0)
+		modguard_dir_sync(st.dir); /* make the rename itself durable */
+	return r;
 }

@@ -118,6 +118,23 @@ int modguard_file_read(const char *path, uint8_t **raw, size_t *raw_len,
 int modguard_file_replace(const char *path, const uint8_t *data, size_t len, int mode,
 			  struct modguard_err *err);
 
+/*
+ * The same in steps, for many files: stage writes the temporary file without
+ * fsync; the caller makes staged data durable in one go (syncfs on st->dev's
+ * filesystem), then commits each (rename), then syncs each directory once.
+ */
+struct modguard_stage {
+	char tmp[4096];
+	char path[4096];
+	char dir[4096];
+	uint64_t dev;
+};
+int modguard_file_stage(const char *path, const uint8_t *data, size_t len, int mode,
+			struct modguard_stage *st, struct modguard_err *err);
+int modguard_file_commit(struct modguard_stage *st, struct modguard_err *err);
+void modguard_file_abort(struct modguard_stage *st);
+int modguard_dir_sync(const char *dir);
+
 /* ---- Hashes ----------------------------------------------------------- */
 
 /* Name as sign-file/modinfo spell it ("sha256"); NULL if unknown. */
@@ -213,6 +230,36 @@ struct modguard_sig_desc {
 int modguard_sig_describe(const uint8_t *buf, size_t len, struct modguard_sig_desc *d,
 			  struct modguard_err *err);
 void modguard_sig_desc_release(struct modguard_sig_desc *d);
+
+/* ---- Certificates built into a kernel image (kcert.c) ----------------- */
+
+struct modguard_kcert {
+	uint8_t *der;       /* the DER X.509 certificate, malloc'd */
+	size_t der_len;
+	char subject[256];  /* subject name as the kernel composes it: CN, "O: CN", O or email */
+	char keyid[130];    /* hex subject key id, or the serial when there is none */
+	char desc[400];     /* "subject: keyid", the key's description in /proc/keys */
+};
+
+struct modguard_kcert_list {
+	struct modguard_kcert *v; /* in list order, duplicates dropped */
+	size_t n;
+	size_t list_off;          /* where the list sits in the decompressed vmlinux */
+	size_t list_len;
+	enum modguard_comp comp;  /* compression of the image's payload */
+};
+
+/*
+ * The certificates of the kernel's built-in system certificate list (those it
+ * loads into .builtin_trusted_keys), from a bzImage, a vmlinux or a gzip, xz
+ * or zstd-compressed vmlinux held in img.  Returns 0, or -ENOENT when the
+ * image holds no such list, -EINVAL when img is not a kernel image, or
+ * -EOPNOTSUPP for a compression we cannot undo.  Release with
+ * modguard_kcert_list_release.
+ */
+int modguard_kcert_extract(const uint8_t *img, size_t len, struct modguard_kcert_list *out,
+			   struct modguard_err *err);
+void modguard_kcert_list_release(struct modguard_kcert_list *l);
 
 #ifdef __cplusplus
 }

@@ -10,10 +10,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <unistd.h>
+
 #include <openssl/crypto.h>
 
 #include "commands.h"
 #include "common.h"
+
+/* Files are signed in batches: stage all, one syncfs, then rename each. */
+#define BATCH 256
 
 struct sign_ctx {
 	struct modguard_signer *s;
@@ -21,6 +29,12 @@ struct sign_ctx {
 	const char *out;
 	bool detached;
 	int *status;
+	size_t base;                   /* index of the batch's first file */
+	struct modguard_stage *stages; /* NULL: write each file durably on its own */
+	bool progress;
+	size_t total;
+	atomic_size_t done;
+	pthread_mutex_t lock;
 };
 
 static void help(FILE *f)
@@ -43,9 +57,10 @@ static void help(FILE *f)
 		"Exit status: 0 all signed, 1 some file is not a signable module, 2 usage or I/O error.\n");
 }
 
-static void sign_one(size_t i, void *arg)
+static void sign_one(size_t k, void *arg)
 {
 	struct sign_ctx *c = arg;
+	size_t i = c->base + k;
 	const char *path = c->files[i];
 	struct modguard_err e = { 0 };
 	uint8_t *raw = NULL, *img = NULL, *signed_img = NULL, *packed = NULL;
@@ -88,7 +103,10 @@ static void sign_one(size_t i, void *arg)
 		packed_len = signed_len;
 		signed_img = NULL;
 	}
-	r = modguard_file_replace(c->out ? c->out : path, packed, packed_len, 0644, &e);
+	if (c->stages)
+		r = modguard_file_stage(path, packed, packed_len, 0644, &c->stages[k], &e);
+	else
+		r = modguard_file_replace(c->out ? c->out : path, packed, packed_len, 0644, &e);
 	if (r < 0) {
 		if (c->out)
 			path = c->out;
@@ -104,6 +122,74 @@ out:
 	free(raw);
 	free(signed_img);
 	free(packed);
+	if (c->progress) {
+		size_t d = atomic_fetch_add(&c->done, 1) + 1;
+
+		if (d == c->total || d % 16 == 0) {
+			pthread_mutex_lock(&c->lock);
+			mg_progress(d, c->total);
+			pthread_mutex_unlock(&c->lock);
+		}
+	}
+}
+
+/* Make a batch durable with one syncfs per filesystem, then rename each file into place. */
+static void commit_batch(struct sign_ctx *c, size_t n)
+{
+	uint64_t synced[8];
+	size_t nsynced = 0;
+	const char *lastdir = NULL;
+
+	for (size_t k = 0; k < n; k++) {
+		struct modguard_stage *st = &c->stages[k];
+		bool seen = false;
+		int fd;
+
+		if (!st->tmp[0])
+			continue;
+		for (size_t j = 0; j < nsynced; j++)
+			seen |= synced[j] == st->dev;
+		if (seen)
+			continue;
+		fd = open(st->tmp, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || syncfs(fd) < 0) {
+			/* Fall back to per-file durability rather than renaming unsynced data. */
+			for (size_t j = 0; j < n; j++) {
+				int f = c->stages[j].tmp[0] ? open(c->stages[j].tmp, O_WRONLY | O_CLOEXEC) : -1;
+
+				if (f >= 0) {
+					fsync(f);
+					close(f);
+				}
+			}
+			if (fd >= 0)
+				close(fd);
+			break;
+		}
+		close(fd);
+		if (nsynced < sizeof(synced) / sizeof(synced[0]))
+			synced[nsynced++] = st->dev;
+	}
+	for (size_t k = 0; k < n; k++) {
+		struct modguard_stage *st = &c->stages[k];
+		struct modguard_err e = { 0 };
+
+		if (!st->tmp[0])
+			continue;
+		if (modguard_file_commit(st, &e) < 0) {
+			mg_file_error(c->files[c->base + k], &e);
+			c->status[c->base + k] = EXIT_USAGE;
+			continue;
+		}
+		/* Files come sorted, so a directory's files are adjacent. */
+		if (!lastdir || strcmp(lastdir, st->dir)) {
+			if (lastdir)
+				modguard_dir_sync(lastdir);
+			lastdir = st->dir;
+		}
+	}
+	if (lastdir)
+		modguard_dir_sync(lastdir);
 }
 
 int cmd_sign(int argc, char *argv[])
@@ -211,7 +297,27 @@ int cmd_sign(int argc, char *argv[])
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	mg_parallel(files.n, jobs, !quiet, sign_one, &ctx);
+	ctx.total = files.n;
+	ctx.progress = !quiet && isatty(STDERR_FILENO);
+	pthread_mutex_init(&ctx.lock, NULL);
+	if (files.n > 1) {
+		ctx.stages = calloc(BATCH, sizeof(*ctx.stages));
+		if (!ctx.stages) {
+			mg_error("out of memory");
+			rc = EXIT_USAGE;
+			goto out;
+		}
+	}
+	for (ctx.base = 0; ctx.base < files.n; ctx.base += BATCH) {
+		size_t n = files.n - ctx.base < BATCH ? files.n - ctx.base : BATCH;
+
+		if (ctx.stages)
+			memset(ctx.stages, 0, n * sizeof(*ctx.stages));
+		mg_parallel(n, jobs, false, sign_one, &ctx);
+		if (ctx.stages)
+			commit_batch(&ctx, n);
+	}
+	free(ctx.stages);
 	for (size_t i = 0; i < files.n; i++)
 		if (ctx.status[i] > rc)
 			rc = ctx.status[i];

@@ -150,7 +150,7 @@ struct pool {
 	pthread_mutex_t lock;
 };
 
-static void draw_progress(struct pool *p, size_t done)
+void mg_progress(size_t done, size_t total)
 {
 	struct winsize ws;
 	int width = 40;
@@ -158,11 +158,11 @@ static void draw_progress(struct pool *p, size_t done)
 
 	if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 30)
 		width = ws.ws_col - 30 > 60 ? 60 : ws.ws_col - 30;
-	filled = p->n ? done * (size_t)width / p->n : (size_t)width;
+	filled = total ? done * (size_t)width / total : (size_t)width;
 	fprintf(stderr, "\r[%.*s%*s] %zu/%zu", (int)filled,
 		"############################################################", (int)(width - filled),
-		"", done, p->n);
-	if (done == p->n)
+		"", done, total);
+	if (done == total)
 		fputc('\n', stderr);
 	fflush(stderr);
 }
@@ -179,7 +179,7 @@ static void *worker(void *arg)
 		d = atomic_fetch_add(&p->done, 1) + 1;
 		if (p->progress && (d == p->n || d % 16 == 0)) {
 			pthread_mutex_lock(&p->lock);
-			draw_progress(p, d);
+			mg_progress(d, p->n);
 			pthread_mutex_unlock(&p->lock);
 		}
 	}

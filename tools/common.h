@@ -43,6 +43,8 @@ bool mg_is_module_name(const char *name);
 /* Run fn(i, ctx) for i in [0, n) on up to jobs threads; progress on stderr if wanted. */
 void mg_parallel(size_t n, int jobs, bool progress, void (*fn)(size_t i, void *ctx), void *ctx);
 int mg_default_jobs(void);
+/* Draw a progress bar on stderr (callers check isatty). */
+void mg_progress(size_t done, size_t total);
 int mg_parse_jobs(const char *s);
 
 /* JSON string escaping to stdout. */
