@@ -1,0 +1,128 @@
+#!/bin/sh
+# The guard in enforce mode with the default policy (trust_kernel_keys = yes):
+# every bad module is refused through every loading path, with the errno the
+# caller sees, and its init never runs; admitted and trusted-loaded modules load.
+. /tests/lib.sh
+
+mkdir -p /etc/modguard/trust.d /tmp/m
+cp "$MG_KEYS/owner.crt" /etc/modguard/trust.d/owner.crt
+
+# ---- Fixtures --------------------------------------------------------------
+sign() { # KEY OUT IN
+	modguard sign -q -k "$MG_KEYS/$1.key" -c "$MG_KEYS/$1.crt" -o "$2" "$3"
+}
+for m in hello dep_a dep_b params evil permanent; do
+	sign owner /tmp/m/$m.ko "$MG_MODULES/$m.ko"
+done
+cp "$MG_MODULES/evil.ko" /tmp/m/evil-unsigned.ko
+sign untrusted /tmp/m/evil-untrusted.ko "$MG_MODULES/evil.ko"
+# One byte of code changed after signing.
+cp /tmp/m/evil.ko /tmp/m/evil-flipped.ko
+printf '\377' | dd of=/tmp/m/evil-flipped.ko bs=1 seek=4096 conv=notrunc 2>/dev/null
+# Cut short after signing: the tail (signature marker included) is gone.
+size=$(stat -c %s /tmp/m/evil.ko)
+head -c $((size - 100)) /tmp/m/evil.ko >/tmp/m/evil-truncated.ko
+# Deny list: a revoked key (a third key, otherwise trusted) and a revoked module.
+modguard keygen -o /tmp/m/revoked -t rsa2048 --cn "modguard test revoked" >/dev/null
+cp /tmp/m/revoked.crt /etc/modguard/trust.d/revoked.crt
+modguard sign -q -k /tmp/m/revoked.key -c /tmp/m/revoked.crt -o /tmp/m/evil-revoked-key.ko "$MG_MODULES/evil.ko"
+cert_fp=$(sed -n '/BEGIN CERT/,/END CERT/{/-----/d;p}' /tmp/m/revoked.crt | base64 -d | sha256sum | cut -d' ' -f1)
+# The revoked module: evil signed by the trusted owner, hash on the deny list.
+cp /tmp/m/evil.ko /tmp/m/evil-revoked-hash.ko
+mod_fp=$(sha256sum </tmp/m/evil-revoked-hash.ko | cut -d' ' -f1)
+printf '# test deny list\ncert %s\nmodule %s\n' "$cert_fp" "$mod_fp" >/etc/modguard/deny.list
+
+KMOD=$(command -v kmod || true)
+
+# ---- Start -----------------------------------------------------------------
+expect_ok modguard guard start
+expect_ok test -e /sys/fs/bpf/modguard/admitted
+modguard guard status >/tmp/status 2>&1
+if grep -q '^mode: enforce' /tmp/status && grep -q '^trust_kernel_keys: yes' /tmp/status; then
+	ok "guard status: enforce, trust_kernel_keys yes"
+else
+	not_ok "guard status: enforce, trust_kernel_keys yes"
+	sed 's/^/#   /' /tmp/status
+fi
+
+# expect_exit CODE DESC CMD...: exit status exactly CODE.
+expect_exit() {
+	_code=$1 _desc=$2
+	shift 2
+	"$@" >/tmp/out 2>&1
+	_rc=$?
+	if [ "$_rc" = "$_code" ]; then
+		ok "$_desc (exit $_rc)"
+	else
+		not_ok "$_desc (exit $_rc, wanted $_code)"
+		sed 's/^/#   /' /tmp/out
+	fi
+}
+
+expect_exit 1 "a second guard start is refused" modguard guard start
+
+# ---- Admission refuses what it cannot verify --------------------------------
+for bad in evil-unsigned evil-untrusted evil-flipped evil-truncated evil-revoked-key evil-revoked-hash; do
+	expect_exit 1 "modguard admit refuses $bad" modguard admit /tmp/m/$bad.ko
+done
+expect_exit 0 "modguard admit hello dep_a dep_b" modguard admit /tmp/m/hello.ko /tmp/m/dep_a.ko /tmp/m/dep_b.ko
+expect_exit 1 "modguard admit: 0 if all admitted, 1 otherwise" modguard admit /tmp/m/params.ko /tmp/m/evil-unsigned.ko
+expect_exit 2 "modguard admit -C outside the protected store" modguard admit -C "$MG_KEYS/untrusted.crt" /tmp/m/evil-untrusted.ko
+
+# ---- Every bad module, every path: refused, and its init never ran -----------
+# "Signed file swapped after admit": admitted bytes replaced in place.
+cp /tmp/m/hello.ko /tmp/m/swapped.ko
+expect_ok modguard admit /tmp/m/swapped.ko
+cat /tmp/m/evil.ko >/tmp/m/swapped.ko
+
+dmesg_mark
+for bad in evil-unsigned evil-untrusted evil-flipped evil-truncated evil-revoked-key evil-revoked-hash swapped; do
+	f=/tmp/m/$bad.ko
+	expect_fail EPERM insmod "$f"
+	expect_fail EPERM sysload finit "$f"
+	expect_fail EPERM sysload init "$f"
+	if [ -n "$KMOD" ]; then
+		expect_fail EPERM kmod insmod "$f"
+	fi
+	expect_exit 1 "modguard load refuses $bad" modguard load "$f"
+done
+# init_module of a good, signed module's bytes from a process that is not the trusted program.
+expect_fail EPERM sysload init /tmp/m/params.ko
+if dmesg_since | grep -q MODGUARD-EVIL-LOADED || module_loaded evil; then
+	not_ok "evil's marker never appeared in the kernel log"
+	dmesg_since | tail -n 20 | sed 's/^/#   /'
+else
+	ok "evil's marker never appeared in the kernel log"
+fi
+if module_loaded params; then not_ok "params not loaded by a raw init_module"; else ok "params not loaded by a raw init_module"; fi
+
+# ---- Allowed ---------------------------------------------------------------
+dmesg_mark
+expect_ok insmod /tmp/m/hello.ko
+expect_dmesg 'modguard-test: hello loaded' "admitted hello ran its init"
+expect_ok rmmod hello
+expect_ok sysload finit /tmp/m/dep_a.ko
+expect_ok insmod /tmp/m/dep_b.ko
+expect_dmesg 'dep_b loaded, dep_a says 42' "admitted dep_a/dep_b chain loaded"
+expect_ok rmmod dep_b
+expect_ok rmmod dep_a
+expect_ok modguard load /tmp/m/params.ko word=trusted number=7
+expect_dmesg 'params word=trusted number=7' "modguard load passed the parameters"
+expect_ok rmmod params
+# The trusted program refuses a second instance with its own words.
+expect_ok modguard load /tmp/m/params.ko
+expect_exit 1 "modguard load of a loaded module" modguard load /tmp/m/params.ko
+expect_ok rmmod params
+
+# ---- Status and counters ------------------------------------------------------
+modguard guard status >/tmp/status 2>&1
+denied=$(sed -n 's/^denied: //p' /tmp/status)
+if [ "${denied:-0}" -gt 0 ] && grep -q 'denied *not-admitted' /tmp/status; then
+	ok "guard status counts denials ($denied) and lists recent decisions"
+else
+	not_ok "guard status counts denials and lists recent decisions"
+	sed 's/^/#   /' /tmp/status
+fi
+grep -q '^admitted: 4$' /tmp/status && ok "4 hashes admitted" || { not_ok "4 hashes admitted"; sed 's/^/#   /' /tmp/status; }
+
+done_testing
