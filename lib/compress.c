@@ -18,7 +18,10 @@ enum modguard_comp modguard_comp_detect(const uint8_t *buf, size_t len)
 {
 	if (len >= 2 && buf[0] == 0x1f && buf[1] == 0x8b)
 		return MG_COMP_GZIP;
-	if (len >= 6 && !memcmp(buf, "\xfd" "7zXZ\0", 6))
+	if (len >= 6 && !memcmp(buf,
+				"\xfd"
+				"7zXZ\0",
+				6))
 		return MG_COMP_XZ;
 	if (len >= 4 && !memcmp(buf, "\x28\xb5\x2f\xfd", 4))
 		return MG_COMP_ZSTD;
@@ -139,9 +142,9 @@ static int unxz(const uint8_t *in, size_t len, struct growbuf *g, struct modguar
 		free(g->p);
 		g->p = NULL;
 		return mg_fail(err, MG_E_COMPRESS, 0, "xz stream is %s",
-			       lr == LZMA_BUF_ERROR ? "truncated" :
-			       lr == LZMA_DATA_ERROR ? "corrupt" :
-			       lr == LZMA_FORMAT_ERROR ? "not in .xz format" :
+			       lr == LZMA_BUF_ERROR	 ? "truncated" :
+			       lr == LZMA_DATA_ERROR	 ? "corrupt" :
+			       lr == LZMA_FORMAT_ERROR	 ? "not in .xz format" :
 			       lr == LZMA_MEMLIMIT_ERROR ? "asking for too much decoder memory" :
 							   "unreadable");
 	}

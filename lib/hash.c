@@ -13,8 +13,8 @@ static const struct {
 	const char *name;
 	int nid;
 } hashes[] = {
-	{ "sha1", NID_sha1 },         { "sha224", NID_sha224 },     { "sha256", NID_sha256 },
-	{ "sha384", NID_sha384 },     { "sha512", NID_sha512 },     { "sha3-256", NID_sha3_256 },
+	{ "sha1", NID_sha1 },	      { "sha224", NID_sha224 },	    { "sha256", NID_sha256 },
+	{ "sha384", NID_sha384 },     { "sha512", NID_sha512 },	    { "sha3-256", NID_sha3_256 },
 	{ "sha3-384", NID_sha3_384 }, { "sha3-512", NID_sha3_512 },
 };
 

@@ -11,9 +11,8 @@
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Record why something failed; returns the matching negative errno. */
-__attribute__((format(printf, 4, 5))) int mg_fail(struct modguard_err *err,
-						  enum modguard_reason r, int errnum,
-						  const char *fmt, ...);
+__attribute__((format(printf, 4, 5))) int mg_fail(struct modguard_err *err, enum modguard_reason r,
+						  int errnum, const char *fmt, ...);
 /* Append the first queued OpenSSL error to err->msg and clear the queue. */
 void mg_append_ssl(struct modguard_err *err);
 /* Prefix err->msg with "what: " (a file name the caller knows and the callee did not). */

@@ -14,8 +14,7 @@
 
 #include "internal.h"
 
-int modguard_file_read(const char *path, uint8_t **raw, size_t *raw_len,
-		       struct modguard_err *err)
+int modguard_file_read(const char *path, uint8_t **raw, size_t *raw_len, struct modguard_err *err)
 {
 	_cleanup_(closep) int fd = -1;
 	struct stat st;
@@ -37,7 +36,8 @@ int modguard_file_read(const char *path, uint8_t **raw, size_t *raw_len,
 	if (!S_ISREG(st.st_mode))
 		return mg_fail(err, MG_E_IO, EINVAL, "is not a regular file");
 	if ((uint64_t)st.st_size > MODGUARD_MAX_MODULE)
-		return mg_fail(err, MG_E_TOO_BIG, 0, "file is %lld bytes, more than the %u-byte limit",
+		return mg_fail(err, MG_E_TOO_BIG, 0,
+			       "file is %lld bytes, more than the %u-byte limit",
 			       (long long)st.st_size, MODGUARD_MAX_MODULE);
 
 	buf = malloc(st.st_size ? (size_t)st.st_size : 1);

@@ -33,34 +33,34 @@ extern "C" {
 /* Why something failed.  Stable: tools map these to messages and exit codes. */
 enum modguard_reason {
 	MG_OK = 0,
-	MG_E_IO,             /* read/write/open failure; errno in err->errnum */
-	MG_E_USAGE,          /* bad argument */
-	MG_E_TOO_BIG,        /* input over a cap */
-	MG_E_NOT_ELF,        /* body is not an ELF relocatable object */
-	MG_E_UNSIGNED,       /* no signature marker */
-	MG_E_TRAILER,        /* malformed struct module_signature */
-	MG_E_SIG_FORMAT,     /* PKCS#7 not parseable / not the kernel's shape */
-	MG_E_SIG_CONTENT,    /* PKCS#7 embeds content */
-	MG_E_SIG_ATTRS,      /* PKCS#7 carries signed attributes */
-	MG_E_SIG_SIGNERS,    /* not exactly one signer */
-	MG_E_HASH_ALGO,      /* hash algorithm refused (SHA-1/SHA-224 or unknown) */
+	MG_E_IO, /* read/write/open failure; errno in err->errnum */
+	MG_E_USAGE, /* bad argument */
+	MG_E_TOO_BIG, /* input over a cap */
+	MG_E_NOT_ELF, /* body is not an ELF relocatable object */
+	MG_E_UNSIGNED, /* no signature marker */
+	MG_E_TRAILER, /* malformed struct module_signature */
+	MG_E_SIG_FORMAT, /* PKCS#7 not parseable / not the kernel's shape */
+	MG_E_SIG_CONTENT, /* PKCS#7 embeds content */
+	MG_E_SIG_ATTRS, /* PKCS#7 carries signed attributes */
+	MG_E_SIG_SIGNERS, /* not exactly one signer */
+	MG_E_HASH_ALGO, /* hash algorithm refused (SHA-1/SHA-224 or unknown) */
 	MG_E_UNKNOWN_SIGNER, /* no trusted certificate matches the signer id */
-	MG_E_BAD_SIGNATURE,  /* digest or signature mismatch */
-	MG_E_REVOKED_KEY,    /* signer certificate on deny list */
+	MG_E_BAD_SIGNATURE, /* digest or signature mismatch */
+	MG_E_REVOKED_KEY, /* signer certificate on deny list */
 	MG_E_REVOKED_MODULE, /* module digest on deny list */
-	MG_E_KEY,            /* private key unusable */
-	MG_E_CERT,           /* certificate unusable (not X.509, expired, CA, ...) */
-	MG_E_COMPRESS,       /* corrupt compressed stream */
-	MG_E_BOMB,           /* decompressed size over the cap */
-	MG_E_CRYPTO,         /* OpenSSL failure not otherwise classified */
+	MG_E_KEY, /* private key unusable */
+	MG_E_CERT, /* certificate unusable (not X.509, expired, CA, ...) */
+	MG_E_COMPRESS, /* corrupt compressed stream */
+	MG_E_BOMB, /* decompressed size over the cap */
+	MG_E_CRYPTO, /* OpenSSL failure not otherwise classified */
 	MG_E_NOMEM,
 	MG_E__MAX,
 };
 
 struct modguard_err {
 	enum modguard_reason reason;
-	int errnum;     /* positive errno where meaningful, else 0 */
-	char msg[256];  /* human text, no file name, no trailing newline */
+	int errnum; /* positive errno where meaningful, else 0 */
+	char msg[256]; /* human text, no file name, no trailing newline */
 };
 
 /* Stable short token for a reason ("unsigned", "bad-signature", ...). */
@@ -70,8 +70,8 @@ const char *modguard_reason_name(enum modguard_reason r);
 
 struct modguard_trailer {
 	size_t body_len; /* bytes before the PKCS#7 blob */
-	size_t sig_off;  /* offset of the PKCS#7 blob */
-	size_t sig_len;  /* length of the PKCS#7 blob */
+	size_t sig_off; /* offset of the PKCS#7 blob */
+	size_t sig_len; /* length of the PKCS#7 blob */
 	uint8_t id_type; /* always 2 once parsed successfully */
 };
 
@@ -108,8 +108,7 @@ int modguard_compress(enum modguard_comp c, const uint8_t *buf, size_t len, uint
  * Read a whole file (O_NOFOLLOW, regular files only, size-capped).
  * *raw is what was read from disk; sha256 of it goes in raw_sha256 if non-NULL.
  */
-int modguard_file_read(const char *path, uint8_t **raw, size_t *raw_len,
-		       struct modguard_err *err);
+int modguard_file_read(const char *path, uint8_t **raw, size_t *raw_len, struct modguard_err *err);
 
 /*
  * Replace path atomically with data: temp file in the same directory, fsync,
@@ -160,15 +159,15 @@ int modguard_signer_new(const char *key, const char *cert, const char *hash, uns
 void modguard_signer_free(struct modguard_signer *s);
 
 /* Detached PKCS#7 over body (DER), malloc'd. Thread-safe on one signer. */
-int modguard_signer_sign(struct modguard_signer *s, const uint8_t *body, size_t len,
-			 uint8_t **sig, size_t *sig_len, struct modguard_err *err);
+int modguard_signer_sign(struct modguard_signer *s, const uint8_t *body, size_t len, uint8_t **sig,
+			 size_t *sig_len, struct modguard_err *err);
 
 /*
  * Sign an ELF module image: strip any existing signature, sign, return
  * body | pkcs7 | trailer in a fresh buffer.
  */
-int modguard_sign_image(struct modguard_signer *s, const uint8_t *elf, size_t len,
-			uint8_t **out, size_t *out_len, struct modguard_err *err);
+int modguard_sign_image(struct modguard_signer *s, const uint8_t *elf, size_t len, uint8_t **out,
+			size_t *out_len, struct modguard_err *err);
 
 /* ---- Trust store and verification ------------------------------------- */
 
@@ -189,14 +188,14 @@ void modguard_trust_free(struct modguard_trust *t);
 
 enum {
 	MG_VERIFY_ALLOW_SHA1 = 1 << 0, /* accept legacy SHA-1 (result has legacy_hash set) */
-	MG_VERIFY_DIGEST = 1 << 1,     /* fill module_sha256 even with no module deny list */
+	MG_VERIFY_DIGEST = 1 << 1, /* fill module_sha256 even with no module deny list */
 };
 
 struct modguard_verify_result {
-	char signer[256];    /* issuer CN of the matching certificate */
-	char serial[130];    /* hex, as modinfo prints sig_key, without colons */
-	char skid[130];      /* hex subject key identifier, "" if none */
-	char hash[16];       /* "sha256" */
+	char signer[256]; /* issuer CN of the matching certificate */
+	char serial[130]; /* hex, as modinfo prints sig_key, without colons */
+	char skid[130]; /* hex subject key identifier, "" if none */
+	char hash[16]; /* "sha256" */
 	uint8_t module_sha256[32]; /* SHA-256 of the (uncompressed) image; see MG_VERIFY_DIGEST */
 	bool have_digest;
 	bool legacy_hash;
@@ -220,9 +219,9 @@ int modguard_verify_buffer(const struct modguard_trust *t, const uint8_t *buf, s
 
 struct modguard_sig_desc {
 	char signer[256];
-	char sig_key[130];   /* hex of the serial or SKID, as modinfo prints */
+	char sig_key[130]; /* hex of the serial or SKID, as modinfo prints */
 	char hashalgo[16];
-	uint8_t *signature;  /* raw signature value, malloc'd */
+	uint8_t *signature; /* raw signature value, malloc'd */
 	size_t signature_len;
 };
 
@@ -234,19 +233,19 @@ void modguard_sig_desc_release(struct modguard_sig_desc *d);
 /* ---- Certificates built into a kernel image (kcert.c) ----------------- */
 
 struct modguard_kcert {
-	uint8_t *der;       /* the DER X.509 certificate, malloc'd */
+	uint8_t *der; /* the DER X.509 certificate, malloc'd */
 	size_t der_len;
-	char subject[256];  /* subject name as the kernel composes it: CN, "O: CN", O or email */
-	char keyid[130];    /* hex subject key id, or the serial when there is none */
-	char desc[400];     /* "subject: keyid", the key's description in /proc/keys */
+	char subject[256]; /* subject name as the kernel composes it: CN, "O: CN", O or email */
+	char keyid[130]; /* hex subject key id, or the serial when there is none */
+	char desc[400]; /* "subject: keyid", the key's description in /proc/keys */
 };
 
 struct modguard_kcert_list {
 	struct modguard_kcert *v; /* in list order, duplicates dropped */
 	size_t n;
-	size_t list_off;          /* where the list sits in the decompressed vmlinux */
+	size_t list_off; /* where the list sits in the decompressed vmlinux */
 	size_t list_len;
-	enum modguard_comp comp;  /* compression of the image's payload */
+	enum modguard_comp comp; /* compression of the image's payload */
 };
 
 /*

@@ -142,7 +142,8 @@ int modguard_signer_new(const char *key, const char *cert, const char *hash, uns
 		return mg_fail(err, MG_E_USAGE, EINVAL, "unknown hash algorithm '%s'", hash);
 	if (nid == NID_sha1 || nid == NID_sha224)
 		return mg_fail(err, MG_E_HASH_ALGO, 0,
-			       "%s is legacy and refused for signing; use sha256 or stronger", hash);
+			       "%s is legacy and refused for signing; use sha256 or stronger",
+			       hash);
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return mg_fail(err, MG_E_NOMEM, ENOMEM, "out of memory");
@@ -189,8 +190,8 @@ out:
 	return r;
 }
 
-int modguard_signer_sign(struct modguard_signer *s, const uint8_t *body, size_t len,
-			 uint8_t **sig, size_t *sig_len, struct modguard_err *err)
+int modguard_signer_sign(struct modguard_signer *s, const uint8_t *body, size_t len, uint8_t **sig,
+			 size_t *sig_len, struct modguard_err *err)
 {
 	unsigned use_keyid = (s->flags & MG_SIGN_KEYID) ? CMS_USE_KEYID : 0;
 	CMS_ContentInfo *cms;
@@ -205,9 +206,9 @@ int modguard_signer_sign(struct modguard_signer *s, const uint8_t *body, size_t 
 		return mg_fail(err, MG_E_NOMEM, ENOMEM, "out of memory");
 	cms = CMS_sign(NULL, NULL, NULL, NULL,
 		       CMS_NOCERTS | CMS_PARTIAL | CMS_BINARY | CMS_DETACHED | CMS_STREAM);
-	if (!cms || !CMS_add1_signer(cms, s->cert, s->key, s->md,
-				     CMS_NOCERTS | CMS_BINARY | CMS_NOSMIMECAP | use_keyid |
-					     CMS_NOATTR) ||
+	if (!cms ||
+	    !CMS_add1_signer(cms, s->cert, s->key, s->md,
+			     CMS_NOCERTS | CMS_BINARY | CMS_NOSMIMECAP | use_keyid | CMS_NOATTR) ||
 	    CMS_final(cms, in, NULL, CMS_NOCERTS | CMS_BINARY) != 1) {
 		r = mg_fail(err, MG_E_CRYPTO, 0, "CMS signing failed");
 		mg_append_ssl(err);
@@ -227,8 +228,8 @@ out:
 	return r;
 }
 
-int modguard_sign_image(struct modguard_signer *s, const uint8_t *elf, size_t len,
-			uint8_t **out, size_t *out_len, struct modguard_err *err)
+int modguard_sign_image(struct modguard_signer *s, const uint8_t *elf, size_t len, uint8_t **out,
+			size_t *out_len, struct modguard_err *err)
 {
 	uint8_t *sig = NULL, *img;
 	size_t body, sig_len;

@@ -40,14 +40,15 @@ int modguard_trailer_parse(const uint8_t *buf, size_t len, struct modguard_trail
 	sig_len = get_be32(ms + MS_SIG_LEN);
 
 	if (ms[MS_ID_TYPE] != PKEY_ID_PKCS7)
-		return mg_fail(err, MG_E_TRAILER, 0,
-			       "signature id_type is %u, expected %d (PKCS#7)%s", ms[MS_ID_TYPE],
-			       PKEY_ID_PKCS7,
-			       ms[MS_ID_TYPE] < PKEY_ID_PKCS7 ? "; legacy formats are refused" : "");
-	if (ms[MS_ALGO] || ms[MS_HASH] || ms[MS_SIGNER_LEN] || ms[MS_KEY_ID_LEN] ||
-	    ms[MS_PAD] || ms[MS_PAD + 1] || ms[MS_PAD + 2])
-		return mg_fail(err, MG_E_TRAILER, 0,
-			       "signature info has non-zero reserved fields (must be zero for PKCS#7)");
+		return mg_fail(
+			err, MG_E_TRAILER, 0, "signature id_type is %u, expected %d (PKCS#7)%s",
+			ms[MS_ID_TYPE], PKEY_ID_PKCS7,
+			ms[MS_ID_TYPE] < PKEY_ID_PKCS7 ? "; legacy formats are refused" : "");
+	if (ms[MS_ALGO] || ms[MS_HASH] || ms[MS_SIGNER_LEN] || ms[MS_KEY_ID_LEN] || ms[MS_PAD] ||
+	    ms[MS_PAD + 1] || ms[MS_PAD + 2])
+		return mg_fail(
+			err, MG_E_TRAILER, 0,
+			"signature info has non-zero reserved fields (must be zero for PKCS#7)");
 	if (sig_len == 0)
 		return mg_fail(err, MG_E_TRAILER, 0, "signature trailer claims 0 bytes");
 	/* Kernel: sig_len >= file_len - sizeof(ms) is -EBADMSG, i.e. the body may not be empty. */

@@ -289,9 +289,10 @@ int modguard_trust_load_denylist(struct modguard_trust *t, const char *path,
 			continue;
 		if (fields != 2 || unhex32(hex, d) < 0 ||
 		    (strcmp(kind, "cert") && strcmp(kind, "module"))) {
-			r = mg_fail(err, MG_E_USAGE, EINVAL,
-				    "line %zu: expected 'cert <sha256 hex>' or 'module <sha256 hex>'",
-				    lineno);
+			r = mg_fail(
+				err, MG_E_USAGE, EINVAL,
+				"line %zu: expected 'cert <sha256 hex>' or 'module <sha256 hex>'",
+				lineno);
 			break;
 		}
 		r = !strcmp(kind, "cert") ? modguard_trust_deny_cert(t, d) :

@@ -36,7 +36,7 @@ static int parse_pkcs7(const uint8_t *sig, size_t sig_len, CMS_ContentInfo **out
 {
 	const uint8_t *p = sig;
 	CMS_ContentInfo *cms;
-	STACK_OF(CMS_SignerInfo) *sis;
+	STACK_OF(CMS_SignerInfo) * sis;
 	ASN1_OCTET_STRING **content;
 	int n;
 
@@ -66,14 +66,15 @@ static int parse_pkcs7(const uint8_t *sig, size_t sig_len, CMS_ContentInfo **out
 	n = sis ? sk_CMS_SignerInfo_num(sis) : 0;
 	if (n != 1) {
 		CMS_ContentInfo_free(cms);
-		return mg_fail(err, MG_E_SIG_SIGNERS, 0, "PKCS#7 message has %d signers, expected 1",
-			       n);
+		return mg_fail(err, MG_E_SIG_SIGNERS, 0,
+			       "PKCS#7 message has %d signers, expected 1", n);
 	}
 	*si = sk_CMS_SignerInfo_value(sis, 0);
 	if (CMS_signed_get_attr_count(*si) > 0) {
 		CMS_ContentInfo_free(cms);
-		return mg_fail(err, MG_E_SIG_ATTRS, 0,
-			       "PKCS#7 signer carries signed attributes; the kernel's format has none");
+		return mg_fail(
+			err, MG_E_SIG_ATTRS, 0,
+			"PKCS#7 signer carries signed attributes; the kernel's format has none");
 	}
 	*out = cms;
 	return 0;
@@ -95,8 +96,9 @@ static int check_hash(int nid, unsigned flags, bool *legacy, struct modguard_err
 			*legacy = true;
 			return 0;
 		}
-		return mg_fail(err, MG_E_HASH_ALGO, 0,
-			       "signed with SHA-1, a legacy hash (accepted only with --allow-sha1)");
+		return mg_fail(
+			err, MG_E_HASH_ALGO, 0,
+			"signed with SHA-1, a legacy hash (accepted only with --allow-sha1)");
 	case NID_sha224:
 		return mg_fail(err, MG_E_HASH_ALGO, 0, "signed with SHA-224, which is refused");
 	default:
@@ -125,7 +127,8 @@ static void describe_signer_id(CMS_SignerInfo *si, char *out, size_t outsz)
 		int i = X509_NAME_get_index_by_NID(issuer, NID_commonName, -1);
 
 		if (i >= 0) {
-			const ASN1_STRING *d = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(issuer, i));
+			const ASN1_STRING *d =
+				X509_NAME_ENTRY_get_data(X509_NAME_get_entry(issuer, i));
 
 			snprintf(cn, sizeof(cn), "%.*s", ASN1_STRING_length(d),
 				 (const char *)ASN1_STRING_get0_data(d));
@@ -222,8 +225,8 @@ int modguard_verify_image(const struct modguard_trust *t, const uint8_t *buf, si
 		char who[300];
 
 		describe_signer_id(si, who, sizeof(who));
-		return mg_fail(err, MG_E_UNKNOWN_SIGNER, 0,
-			       "signer is not in the trust store (%s)", who);
+		return mg_fail(err, MG_E_UNKNOWN_SIGNER, 0, "signer is not in the trust store (%s)",
+			       who);
 	}
 	if (mg_deny_has(t->deny_cert, t->n_deny_cert, c->fp))
 		return mg_fail(err, MG_E_REVOKED_KEY, 0, "signer certificate is on the deny list");
@@ -309,7 +312,8 @@ int modguard_sig_describe(const uint8_t *buf, size_t len, struct modguard_sig_de
 		int i = X509_NAME_get_index_by_NID(issuer, NID_commonName, -1);
 
 		if (i >= 0) {
-			const ASN1_STRING *s = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(issuer, i));
+			const ASN1_STRING *s =
+				X509_NAME_ENTRY_get_data(X509_NAME_get_entry(issuer, i));
 
 			snprintf(d->signer, sizeof(d->signer), "%.*s", ASN1_STRING_length(s),
 				 (const char *)ASN1_STRING_get0_data(s));

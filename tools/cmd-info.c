@@ -9,9 +9,10 @@
 
 static void help(FILE *f)
 {
-	fprintf(f, "Usage: modguard info FILE...\n"
-		   "Print sig_id, signer, sig_key, sig_hashalgo and signature as modinfo does.\n"
-		   "Exit status: 0 all signed, 1 some file unsigned or malformed, 2 usage or I/O error.\n");
+	fprintf(f,
+		"Usage: modguard info FILE...\n"
+		"Print sig_id, signer, sig_key, sig_hashalgo and signature as modinfo does.\n"
+		"Exit status: 0 all signed, 1 some file unsigned or malformed, 2 usage or I/O error.\n");
 }
 
 /* modinfo: colon-separated upper-case hex, 20 bytes a line, continued with two tabs. */

@@ -27,21 +27,22 @@ static const struct {
 	int bits;
 	const char *md;
 } types[] = {
-	{ "rsa4096", "RSA", 4096, "sha256" },    { "rsa3072", "RSA", 3072, "sha256" },
-	{ "rsa2048", "RSA", 2048, "sha256" },    { "ecdsa-p384", "P-384", 0, "sha384" },
+	{ "rsa4096", "RSA", 4096, "sha256" },	{ "rsa3072", "RSA", 3072, "sha256" },
+	{ "rsa2048", "RSA", 2048, "sha256" },	{ "ecdsa-p384", "P-384", 0, "sha384" },
 	{ "ecdsa-p256", "P-256", 0, "sha256" },
 };
 
 static void help(FILE *f)
 {
-	fprintf(f, "Usage: modguard keygen -o PREFIX [--type TYPE] [--cn NAME] [--days N]\n"
-		   "Write PREFIX.key (PEM private key, mode 0600) and PREFIX.crt (PEM X.509).\n\n"
-		   "  -o, --output PREFIX  file name prefix (required)\n"
-		   "  -t, --type TYPE      rsa4096 (default), rsa3072, rsa2048, ecdsa-p384, ecdsa-p256\n"
-		   "      --cn NAME        subject and issuer common name (default: modguard module signing key)\n"
-		   "      --days N         validity in days (default 36500)\n"
-		   "  -h, --help           show this help\n"
-		   "Existing files are never overwritten.\n");
+	fprintf(f,
+		"Usage: modguard keygen -o PREFIX [--type TYPE] [--cn NAME] [--days N]\n"
+		"Write PREFIX.key (PEM private key, mode 0600) and PREFIX.crt (PEM X.509).\n\n"
+		"  -o, --output PREFIX  file name prefix (required)\n"
+		"  -t, --type TYPE      rsa4096 (default), rsa3072, rsa2048, ecdsa-p384, ecdsa-p256\n"
+		"      --cn NAME        subject and issuer common name (default: modguard module signing key)\n"
+		"      --days N         validity in days (default 36500)\n"
+		"  -h, --help           show this help\n"
+		"Existing files are never overwritten.\n");
 }
 
 static int add_ext(X509 *x, int nid, const char *value)
@@ -73,7 +74,8 @@ static X509 *make_cert(EVP_PKEY *key, const char *cn, long days, const char *mdn
 	serial[0] |= 0x01;
 	ok = ok && BN_bin2bn(serial, sizeof(serial), bn) &&
 	     BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x));
-	ok = ok && X509_set_version(x, X509_VERSION_3) && X509_gmtime_adj(X509_getm_notBefore(x), 0) &&
+	ok = ok && X509_set_version(x, X509_VERSION_3) &&
+	     X509_gmtime_adj(X509_getm_notBefore(x), 0) &&
 	     X509_time_adj_ex(X509_getm_notAfter(x), (int)days, 0, NULL) && X509_set_pubkey(x, key);
 	if (ok) {
 		name = X509_get_subject_name(x);
@@ -105,7 +107,8 @@ static int write_new(const char *path, int mode, int (*fn)(BIO *, void *), void 
 
 	if (fd < 0) {
 		mg_error("%s: %s", path,
-			 errno == EEXIST ? "already exists, refusing to overwrite" : strerror(errno));
+			 errno == EEXIST ? "already exists, refusing to overwrite" :
+					   strerror(errno));
 		return -1;
 	}
 	b = BIO_new_fd(fd, BIO_NOCLOSE);
@@ -134,11 +137,12 @@ static int pem_cert(BIO *b, void *x)
 
 int cmd_keygen(int argc, char *argv[])
 {
-	static const struct option opts[] = {
-		{ "output", required_argument, NULL, 'o' }, { "type", required_argument, NULL, 't' },
-		{ "cn", required_argument, NULL, 'n' },     { "days", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },         { 0 }
-	};
+	static const struct option opts[] = { { "output", required_argument, NULL, 'o' },
+					      { "type", required_argument, NULL, 't' },
+					      { "cn", required_argument, NULL, 'n' },
+					      { "days", required_argument, NULL, 'd' },
+					      { "help", no_argument, NULL, 'h' },
+					      { 0 } };
 	const char *prefix = NULL, *type = "rsa4096", *cn = "modguard module signing key";
 	char keypath[PATH_MAX], crtpath[PATH_MAX];
 	long days = 36500;
@@ -164,8 +168,9 @@ int cmd_keygen(int argc, char *argv[])
 			errno = 0;
 			days = strtol(optarg, &end, 10);
 			if (errno || *end || days < 1 || days > 36500 * 2) {
-				mg_error("--days: expected a number of days between 1 and 73000, got '%s'",
-					 optarg);
+				mg_error(
+					"--days: expected a number of days between 1 and 73000, got '%s'",
+					optarg);
 				return EXIT_USAGE;
 			}
 			break;
@@ -191,8 +196,9 @@ int cmd_keygen(int argc, char *argv[])
 		if (!strcmp(type, types[ti].name))
 			break;
 	if (ti == sizeof(types) / sizeof(types[0])) {
-		mg_error("--type: unknown key type '%s' (rsa4096, rsa3072, rsa2048, ecdsa-p384, ecdsa-p256)",
-			 type);
+		mg_error(
+			"--type: unknown key type '%s' (rsa4096, rsa3072, rsa2048, ecdsa-p384, ecdsa-p256)",
+			type);
 		return EXIT_USAGE;
 	}
 	if (snprintf(keypath, sizeof(keypath), "%s.key", prefix) >= (int)sizeof(keypath) ||

@@ -4,6 +4,7 @@
  * replacing any earlier one.  Compressed modules are signed inside and
  * recompressed.  Every output is written atomically.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -29,7 +30,7 @@ struct sign_ctx {
 	const char *out;
 	bool detached;
 	int *status;
-	size_t base;                   /* index of the batch's first file */
+	size_t base; /* index of the batch's first file */
 	struct modguard_stage *stages; /* NULL: write each file durably on its own */
 	bool progress;
 	size_t total;
@@ -57,6 +58,36 @@ static void help(FILE *f)
 		"Exit status: 0 all signed, 1 some file is not a signable module, 2 usage or I/O error.\n");
 }
 
+/* sign-file -d: the bare PKCS#7 of the module body goes to FILE.p7s. */
+static int sign_detached(struct modguard_signer *s, const char *path, const uint8_t *img,
+			 size_t img_len, struct modguard_err *e)
+{
+	char p7s[PATH_MAX];
+	uint8_t *sig = NULL;
+	size_t body, sig_len;
+	int r;
+
+	if (img_len < 4 || memcmp(img, "\177ELF", 4)) {
+		e->reason = MG_E_NOT_ELF;
+		snprintf(e->msg, sizeof(e->msg), "not an ELF module (no \\177ELF magic)");
+		return -ENOEXEC;
+	}
+	r = modguard_body_len(img, img_len, &body, e);
+	if (r < 0)
+		return r;
+	if (snprintf(p7s, sizeof(p7s), "%s.p7s", path) >= (int)sizeof(p7s)) {
+		e->reason = MG_E_USAGE;
+		snprintf(e->msg, sizeof(e->msg), "path too long");
+		return -ENAMETOOLONG;
+	}
+	r = modguard_signer_sign(s, img, body, &sig, &sig_len, e);
+	if (r < 0)
+		return r;
+	r = modguard_file_replace(p7s, sig, sig_len, 0644, e);
+	OPENSSL_free(sig);
+	return r;
+}
+
 static void sign_one(size_t k, void *arg)
 {
 	struct sign_ctx *c = arg;
@@ -72,21 +103,7 @@ static void sign_one(size_t k, void *arg)
 	if (r < 0)
 		goto fail;
 	if (c->detached) {
-		char p7s[PATH_MAX];
-		uint8_t *sig = NULL;
-		size_t body, sig_len;
-
-		r = modguard_body_len(img, img_len, &body, &e);
-		if (r == 0 && (img_len < 4 || memcmp(img, "\177ELF", 4)))
-			r = -1, e.reason = MG_E_NOT_ELF,
-			snprintf(e.msg, sizeof(e.msg), "not an ELF module (no \\177ELF magic)");
-		if (r == 0)
-			r = modguard_signer_sign(c->s, img, body, &sig, &sig_len, &e);
-		if (r == 0) {
-			snprintf(p7s, sizeof(p7s), "%s.p7s", path);
-			r = modguard_file_replace(p7s, sig, sig_len, 0644, &e);
-			OPENSSL_free(sig);
-		}
+		r = sign_detached(c->s, path, img, img_len, &e);
 		if (r < 0)
 			goto fail;
 		goto out;
@@ -155,7 +172,9 @@ static void commit_batch(struct sign_ctx *c, size_t n)
 		if (fd < 0 || syncfs(fd) < 0) {
 			/* Fall back to per-file durability rather than renaming unsynced data. */
 			for (size_t j = 0; j < n; j++) {
-				int f = c->stages[j].tmp[0] ? open(c->stages[j].tmp, O_WRONLY | O_CLOEXEC) : -1;
+				int f = c->stages[j].tmp[0] ?
+						open(c->stages[j].tmp, O_WRONLY | O_CLOEXEC) :
+						-1;
 
 				if (f >= 0) {
 					fsync(f);
@@ -194,14 +213,17 @@ static void commit_batch(struct sign_ctx *c, size_t n)
 
 int cmd_sign(int argc, char *argv[])
 {
-	static const struct option opts[] = {
-		{ "hash", required_argument, NULL, 'a' },   { "key", required_argument, NULL, 'k' },
-		{ "cert", required_argument, NULL, 'c' },   { "keyid", no_argument, NULL, 'K' },
-		{ "output", required_argument, NULL, 'o' }, { "detached", no_argument, NULL, 'd' },
-		{ "jobs", required_argument, NULL, 'j' },   { "tree", required_argument, NULL, 'T' },
-		{ "quiet", no_argument, NULL, 'q' },        { "help", no_argument, NULL, 'h' },
-		{ 0 }
-	};
+	static const struct option opts[] = { { "hash", required_argument, NULL, 'a' },
+					      { "key", required_argument, NULL, 'k' },
+					      { "cert", required_argument, NULL, 'c' },
+					      { "keyid", no_argument, NULL, 'K' },
+					      { "output", required_argument, NULL, 'o' },
+					      { "detached", no_argument, NULL, 'd' },
+					      { "jobs", required_argument, NULL, 'j' },
+					      { "tree", required_argument, NULL, 'T' },
+					      { "quiet", no_argument, NULL, 'q' },
+					      { "help", no_argument, NULL, 'h' },
+					      { 0 } };
 	const char *hash = "sha256", *key = NULL, *cert = NULL, *out = NULL, *tree = NULL;
 	struct sign_ctx ctx = { 0 };
 	struct mg_list files = { 0 };

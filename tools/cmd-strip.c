@@ -9,10 +9,11 @@
 
 static void help(FILE *f)
 {
-	fprintf(f, "Usage: modguard strip [-q] FILE...\n"
-		   "Remove the appended signature of each module, in place and atomically.\n"
-		   "Unsigned modules are left untouched.\n"
-		   "Exit status: 0 success, 1 some file has a malformed signature, 2 usage or I/O error.\n");
+	fprintf(f,
+		"Usage: modguard strip [-q] FILE...\n"
+		"Remove the appended signature of each module, in place and atomically.\n"
+		"Unsigned modules are left untouched.\n"
+		"Exit status: 0 success, 1 some file has a malformed signature, 2 usage or I/O error.\n");
 }
 
 int cmd_strip(int argc, char *argv[])

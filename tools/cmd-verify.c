@@ -87,13 +87,15 @@ static void print_json(const char *file, const struct verify_item *it)
 
 int cmd_verify(int argc, char *argv[])
 {
-	static const struct option opts[] = {
-		{ "trust", required_argument, NULL, 'C' }, { "deny", required_argument, NULL, 'D' },
-		{ "allow-sha1", no_argument, NULL, 'S' },  { "json", no_argument, NULL, 'J' },
-		{ "jobs", required_argument, NULL, 'j' },  { "tree", required_argument, NULL, 'T' },
-		{ "quiet", no_argument, NULL, 'q' },       { "help", no_argument, NULL, 'h' },
-		{ 0 }
-	};
+	static const struct option opts[] = { { "trust", required_argument, NULL, 'C' },
+					      { "deny", required_argument, NULL, 'D' },
+					      { "allow-sha1", no_argument, NULL, 'S' },
+					      { "json", no_argument, NULL, 'J' },
+					      { "jobs", required_argument, NULL, 'j' },
+					      { "tree", required_argument, NULL, 'T' },
+					      { "quiet", no_argument, NULL, 'q' },
+					      { "help", no_argument, NULL, 'h' },
+					      { 0 } };
 	struct mg_list certs = { 0 }, deny = { 0 }, files = { 0 };
 	struct verify_ctx ctx = { 0 };
 	struct modguard_trust *t = NULL;
@@ -181,13 +183,13 @@ int cmd_verify(int argc, char *argv[])
 		}
 		if (it->rc == 0) {
 			if (!quiet)
-				printf("%s: OK signer=%s key=%s hash=%s\n", files.v[i], it->res.signer,
-				       it->res.serial, it->res.hash);
+				printf("%s: OK signer=%s key=%s hash=%s\n", files.v[i],
+				       it->res.signer, it->res.serial, it->res.hash);
 			if (it->res.legacy_hash)
 				mg_warn("%s: accepted a legacy SHA-1 signature", files.v[i]);
 		} else {
-			printf("%s: FAIL %s: %s\n", files.v[i], modguard_reason_name(it->err.reason),
-			       it->err.msg);
+			printf("%s: FAIL %s: %s\n", files.v[i],
+			       modguard_reason_name(it->err.reason), it->err.msg);
 		}
 	}
 	if (tree && !json && !quiet) {

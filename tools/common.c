@@ -160,8 +160,8 @@ void mg_progress(size_t done, size_t total)
 		width = ws.ws_col - 30 > 60 ? 60 : ws.ws_col - 30;
 	filled = total ? done * (size_t)width / total : (size_t)width;
 	fprintf(stderr, "\r[%.*s%*s] %zu/%zu", (int)filled,
-		"############################################################", (int)(width - filled),
-		"", done, total);
+		"############################################################",
+		(int)(width - filled), "", done, total);
 	if (done == total)
 		fputc('\n', stderr);
 	fflush(stderr);
@@ -274,8 +274,8 @@ int mg_trust_load(struct modguard_trust **out, char **certs, size_t ncerts, char
 	return EXIT_OK;
 }
 
-int mg_read_module(const char *path, uint8_t **raw, size_t *raw_len, uint8_t **img,
-		   size_t *img_len, enum modguard_comp *comp, struct modguard_err *err)
+int mg_read_module(const char *path, uint8_t **raw, size_t *raw_len, uint8_t **img, size_t *img_len,
+		   enum modguard_comp *comp, struct modguard_err *err)
 {
 	int r = modguard_file_read(path, raw, raw_len, err);
 

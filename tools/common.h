@@ -11,7 +11,7 @@
 enum {
 	EXIT_OK = 0,
 	EXIT_INVALID = 1, /* verification failed, policy denied, or bad module content */
-	EXIT_USAGE = 2,   /* usage or I/O error */
+	EXIT_USAGE = 2, /* usage or I/O error */
 };
 
 struct mg_cmd {
@@ -55,7 +55,7 @@ int mg_trust_load(struct modguard_trust **t, char **certs, size_t ncerts, char *
 		  size_t ndeny);
 
 /* Read a module file and return the uncompressed image. */
-int mg_read_module(const char *path, uint8_t **raw, size_t *raw_len, uint8_t **img,
-		   size_t *img_len, enum modguard_comp *comp, struct modguard_err *err);
+int mg_read_module(const char *path, uint8_t **raw, size_t *raw_len, uint8_t **img, size_t *img_len,
+		   enum modguard_comp *comp, struct modguard_err *err);
 
 #endif

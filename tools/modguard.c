@@ -28,8 +28,9 @@ static void usage(FILE *f)
 	fprintf(f, "Usage: modguard [--version] [--help] COMMAND [ARGS]\n\nCommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
-	fprintf(f, "\nRun 'modguard COMMAND --help' for a command's options.\n"
-		   "Exit status: 0 success, 1 verification failed or denied, 2 usage or I/O error.\n");
+	fprintf(f,
+		"\nRun 'modguard COMMAND --help' for a command's options.\n"
+		"Exit status: 0 success, 1 verification failed or denied, 2 usage or I/O error.\n");
 }
 
 int main(int argc, char *argv[])
