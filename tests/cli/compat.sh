@@ -64,7 +64,7 @@ for s in "$T"/corpus/*.signed.ko; do
 	cp "$s" "$b"
 	# modinfo of the original Debian signature: modguard info must print the same.
 	modinfo_sig "$s" >"$T/mi.ref"
-	"$MODGUARD" info "$s" 2>"$T/err" | sed -n '/^sig_id:/,$p' >"$T/mi.mg"
+	"$MODGUARD" info "$s" 2>"$T/err" | sig_fields >"$T/mi.mg"
 	if ! same_file "$T/mi.ref" "$T/mi.mg" || [ ! -s "$T/mi.ref" ]; then
 		not_ok "info matches modinfo on Debian-signed $(basename "$s")"
 		diff "$T/mi.ref" "$T/mi.mg" | head -5 | sed 's/^/#   /'
@@ -127,7 +127,7 @@ for k in $KEYTYPES; do
 				# only; modguard info must print exactly what modinfo prints, where it prints.
 				modinfo_sig "$out" >"$T/mi.ref"
 				if [ -s "$T/mi.ref" ]; then
-					"$MODGUARD" info "$out" 2>/dev/null | sed -n '/^sig_id:/,$p' >"$T/mi.mg"
+					"$MODGUARD" info "$out" 2>/dev/null | sig_fields >"$T/mi.mg"
 					same_file "$T/mi.ref" "$T/mi.mg" || mibad=$((mibad + 1))
 					grep -qx "signer:         $cn" "$T/mi.ref" &&
 						grep -qx "sig_hashalgo:   $h" "$T/mi.ref" ||
@@ -201,7 +201,7 @@ for k in $KEYTYPES; do
 			same_file "$T/mi.ref" "$T/mi.mg" && [ -s "$T/mi.ref" ] || { bad=$((bad + 1)); diag "modinfo differs"; }
 			# modguard info prints what modinfo prints, signature value included.
 			modinfo_sig "$out" >"$T/mi.ref"
-			"$MODGUARD" info "$out" 2>/dev/null | sed -n '/^sig_id:/,$p' >"$T/mi.mg"
+			"$MODGUARD" info "$out" 2>/dev/null | sig_fields >"$T/mi.mg"
 			same_file "$T/mi.ref" "$T/mi.mg" || { bad=$((bad + 1)); diag "info differs from modinfo"; }
 			rm -f "$ref" "$out"
 		done
@@ -261,7 +261,7 @@ EOF
 		# modinfo reads the compressed module's signature like the uncompressed one.
 		modinfo_sig "$T/o/$name.ref.ko" >"$T/mi.ref"
 		cp "$T/o/$name.ko.$ext" "$T/mi.ko.$ext"
-		modinfo "$T/mi.ko.$ext" 2>/dev/null | sed -n '/^sig_id:/,$p' >"$T/mi.c"
+		modinfo "$T/mi.ko.$ext" 2>/dev/null | sig_fields >"$T/mi.c"
 		if [ -s "$T/mi.c" ]; then
 			same_file "$T/mi.ref" "$T/mi.c" || { bad=$((bad + 1)); diag "$ext: modinfo differs"; }
 		fi

@@ -141,10 +141,15 @@ extract_body() {
 
 sha256_of() { sha256sum "$1" | cut -d' ' -f1; }
 
+# Only the signature fields of modinfo-style output (and their continuation lines).
+sig_fields() {
+	awk '/^[^\t]/ { keep = $1 ~ /^(sig_id|signer|sig_key|sig_hashalgo|signature):$/ } keep'
+}
+
 # The modinfo signature fields of a file (kmod wants a path with a slash and .ko).
 modinfo_sig() {
 	local f=$1 tmp="$T/modinfo-$$.ko"
 	cp "$f" "$tmp"
-	modinfo "$tmp" | sed -n '/^sig_id:/,$p'
+	modinfo "$tmp" | sig_fields
 	rm -f "$tmp"
 }
