@@ -1,0 +1,81 @@
+#!/bin/sh
+# Rule (a) with the default policy (trust_kernel_keys = yes): real Debian
+# modules load through the kernel's own keys, with their dependencies, by
+# busybox modprobe and by modguard modprobe; a Debian module changed by one
+# byte is refused by the kernel.  modguard modprobe resolves the test modules'
+# dep_a/dep_b chain and loads every link through the trusted program.
+. /tests/lib.sh
+
+mkdir -p /etc/modguard/trust.d /tmp/m
+cp "$MG_KEYS/owner.crt" /etc/modguard/trust.d/owner.crt
+
+# Signed test modules where modules.dep expects them (the tree is read-only).
+extra=$MG_KMODDIR/extra/modguard-test
+mount -t tmpfs tmpfs "$extra"
+for m in hello dep_a dep_b params evil permanent; do
+	modguard sign -q -k "$MG_KEYS/owner.key" -c "$MG_KEYS/owner.crt" -o "$extra/$m.ko" "$MG_MODULES/$m.ko"
+done
+
+expect_ok modguard guard start
+
+# ---- Debian modules, kernel keys ------------------------------------------
+dmesg_mark
+expect_ok modprobe vfat
+if module_loaded vfat && module_loaded fat; then ok "vfat and its dependency fat loaded"; else not_ok "vfat and its dependency fat loaded"; fi
+expect_ok modguard modprobe udf
+if module_loaded udf && module_loaded cdrom && module_loaded crc_itu_t; then
+	ok "udf, cdrom and crc_itu_t loaded through modguard modprobe"
+else
+	not_ok "udf, cdrom and crc_itu_t loaded through modguard modprobe"
+	cat /proc/modules | sed 's/^/#   /'
+fi
+expect_ok modguard modprobe -r udf
+if module_loaded udf || module_loaded cdrom; then not_ok "modguard modprobe -r removed udf and its unused deps"; else ok "modguard modprobe -r removed udf and its unused deps"; fi
+
+# A Debian module with one byte changed: the kernel's own check rejects it.
+crc7=$(find "$MG_KMODDIR/kernel" -name crc7.ko | head -n 1)
+cp "$crc7" /tmp/m/crc7-flipped.ko
+printf '\377' | dd of=/tmp/m/crc7-flipped.ko bs=1 seek=2048 conv=notrunc 2>/dev/null
+expect_fail EKEYREJECTED sysload finit /tmp/m/crc7-flipped.ko
+# busybox insmod retries with init_module when finit_module fails: the guard refuses that.
+expect_fail EPERM insmod /tmp/m/crc7-flipped.ko
+if module_loaded crc7; then not_ok "flipped crc7 not loaded"; else ok "flipped crc7 not loaded"; fi
+
+# ---- modprobe of owner-signed modules --------------------------------------
+# Not admitted yet: busybox modprobe is refused, modguard modprobe goes through the trusted program.
+expect_fail EPERM modprobe dep_b
+if module_loaded dep_a || module_loaded dep_b; then not_ok "nothing of the dep_b chain loaded"; else ok "nothing of the dep_b chain loaded"; fi
+dmesg_mark
+expect_ok modguard modprobe dep_b
+expect_dmesg 'dep_b loaded, dep_a says 42' "modguard modprobe loaded dep_a then dep_b"
+expect_ok modguard modprobe -r dep_b
+if module_loaded dep_a; then not_ok "modprobe -r dep_b removed dep_a"; else ok "modprobe -r dep_b removed dep_a"; fi
+
+# As argv[0] "modprobe", with /etc/modprobe.d options.
+mkdir -p /tmp/bin /etc/modprobe.d
+ln -s /usr/bin/modguard /tmp/bin/modprobe
+echo "options params word=fromconf" >/etc/modprobe.d/params.conf
+dmesg_mark
+expect_ok /tmp/bin/modprobe params number=3
+expect_dmesg 'params word=fromconf number=3' "modprobe.d options and command-line parameters both applied"
+expect_ok rmmod params
+echo "blacklist hello" >/etc/modprobe.d/bl.conf
+expect_ok /tmp/bin/modprobe -n -v dep_a
+
+# Admitted: the stock busybox modprobe loads the chain.
+expect_ok modguard admit "$extra/dep_a.ko" "$extra/dep_b.ko"
+dmesg_mark
+expect_ok modprobe dep_b
+expect_dmesg 'dep_b loaded, dep_a says 42' "busybox modprobe loaded the admitted chain"
+
+# The unsigned evil through modguard modprobe: refused by the trusted program, marker absent.
+cp "$MG_MODULES/evil.ko" /tmp/m/evil.ko
+dmesg_mark
+umount "$extra"
+mount -t tmpfs tmpfs "$extra"
+cp "$MG_MODULES/evil.ko" "$extra/evil.ko"
+if modguard modprobe evil >/tmp/out 2>&1; then not_ok "modguard modprobe refuses unsigned evil"; sed 's/^/#   /' /tmp/out; else ok "modguard modprobe refuses unsigned evil"; fi
+expect_fail EPERM modprobe evil
+if dmesg_since | grep -q MODGUARD-EVIL-LOADED || module_loaded evil; then not_ok "evil's marker never appeared"; else ok "evil's marker never appeared"; fi
+
+done_testing
