@@ -17,11 +17,15 @@ struct verify_item {
 	struct modguard_err err;
 };
 
+/* Files are verified in batches so memory stays bounded whatever the tree's size. */
+#define BATCH 256
+
 struct verify_ctx {
 	const struct modguard_trust *t;
 	char **files;
 	unsigned flags;
-	struct verify_item *items;
+	size_t base;
+	struct verify_item *items; /* BATCH entries, for files[base...] */
 };
 
 static void help(FILE *f)
@@ -42,10 +46,11 @@ static void help(FILE *f)
 		"Exit status: 0 all valid, 1 any invalid or unsigned, 2 usage or I/O error.\n");
 }
 
-static void verify_one(size_t i, void *arg)
+static void verify_one(size_t k, void *arg)
 {
 	struct verify_ctx *c = arg;
-	struct verify_item *it = &c->items[i];
+	struct verify_item *it = &c->items[k];
+	size_t i = c->base + k;
 	uint8_t *raw = NULL;
 	size_t len;
 
@@ -102,6 +107,7 @@ int cmd_verify(int argc, char *argv[])
 	const char *tree = NULL;
 	bool json = false, quiet = false;
 	int jobs = mg_default_jobs(), c, rc;
+	size_t bad = 0;
 
 	while ((c = getopt_long(argc, argv, "C:j:qh", opts, NULL)) != -1) {
 		switch (c) {
@@ -164,42 +170,39 @@ int cmd_verify(int argc, char *argv[])
 
 	ctx.t = t;
 	ctx.files = files.v;
-	ctx.items = calloc(files.n ? files.n : 1, sizeof(*ctx.items));
+	ctx.items = calloc(BATCH, sizeof(*ctx.items));
 	if (!ctx.items) {
 		mg_error("out of memory");
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	mg_parallel(files.n, jobs, false, verify_one, &ctx);
+	for (ctx.base = 0; ctx.base < files.n; ctx.base += BATCH) {
+		size_t n = files.n - ctx.base < BATCH ? files.n - ctx.base : BATCH;
 
-	for (size_t i = 0; i < files.n; i++) {
-		struct verify_item *it = &ctx.items[i];
+		memset(ctx.items, 0, n * sizeof(*ctx.items));
+		mg_parallel(n, jobs, false, verify_one, &ctx);
+		for (size_t k = 0; k < n; k++) {
+			const char *file = files.v[ctx.base + k];
+			struct verify_item *it = &ctx.items[k];
 
-		if (it->rc > rc)
-			rc = it->rc;
-		if (json) {
-			print_json(files.v[i], it);
-			continue;
-		}
-		if (it->rc == 0) {
-			if (!quiet)
-				printf("%s: OK signer=%s key=%s hash=%s\n", files.v[i],
-				       it->res.signer, it->res.serial, it->res.hash);
-			if (it->res.legacy_hash)
-				mg_warn("%s: accepted a legacy SHA-1 signature", files.v[i]);
-		} else {
-			printf("%s: FAIL %s: %s\n", files.v[i],
-			       modguard_reason_name(it->err.reason), it->err.msg);
+			if (it->rc > rc)
+				rc = it->rc;
+			bad += it->rc != 0;
+			if (json)
+				print_json(file, it);
+			else if (it->rc)
+				printf("%s: FAIL %s: %s\n", file,
+				       modguard_reason_name(it->err.reason), it->err.msg);
+			else if (!quiet)
+				printf("%s: OK signer=%s key=%s hash=%s\n", file, it->res.signer,
+				       it->res.serial, it->res.hash);
+			if (!it->rc && it->res.legacy_hash)
+				mg_warn("%s: accepted a legacy SHA-1 signature", file);
 		}
 	}
-	if (tree && !json && !quiet) {
-		size_t bad = 0;
-
-		for (size_t i = 0; i < files.n; i++)
-			bad += ctx.items[i].rc != 0;
+	if (tree && !json && !quiet)
 		fprintf(stderr, "verified %zu of %zu modules under %s\n", files.n - bad, files.n,
 			tree);
-	}
 	free(ctx.items);
 out:
 	modguard_trust_free(t);
