@@ -1,0 +1,54 @@
+#!/bin/sh
+# Policy mode = permissive: the guard computes every decision, reports what
+# enforce mode would refuse ("would-deny") in its counters and audit stream,
+# and refuses nothing.
+. /tests/lib.sh
+
+mkdir -p /etc/modguard/trust.d
+cp "$MG_KEYS/owner.crt" /etc/modguard/trust.d/owner.crt
+printf '# permissive\nmode = permissive\n' >/etc/modguard/policy
+
+expect_ok modguard guard start
+modguard guard status >/tmp/status 2>&1
+grep -q '^mode: permissive' /tmp/status && ok "status shows mode permissive" || not_ok "status shows mode permissive"
+
+# The audit reader runs in the background; events before it started wait in the ring.
+modguard guard log --timeout 25 >/tmp/log 2>/tmp/log.err &
+logpid=$!
+
+dmesg_mark
+expect_ok insmod "$MG_MODULES/evil.ko"
+expect_dmesg MODGUARD-EVIL-LOADED "permissive: unsigned evil loaded (and would have been refused)"
+expect_ok rmmod evil
+expect_ok sysload init "$MG_MODULES/hello.ko"
+expect_ok rmmod hello
+
+modguard guard status >/tmp/status 2>&1
+wd=$(sed -n 's/^would_deny: //p' /tmp/status)
+dn=$(sed -n 's/^denied: //p' /tmp/status)
+if [ "${wd:-0}" -ge 3 ] && [ "${dn:-1}" = 0 ]; then
+	ok "would_deny counted ($wd), nothing denied"
+else
+	not_ok "would_deny counted, nothing denied (would_deny=$wd denied=$dn)"
+	sed 's/^/#   /' /tmp/status
+fi
+
+sleep 2
+kill "$logpid" 2>/dev/null
+wait "$logpid"
+if grep -q '"decision":"would-deny","rule":"not-admitted","hook":"locked_down".*"comm":"insmod","file":"evil.ko","sha256":"[0-9a-f]\{64\}"' /tmp/log; then
+	ok "guard log: JSON line for evil.ko, would-deny, with pid, comm, file and hash"
+else
+	not_ok "guard log: JSON line for evil.ko, would-deny, with pid, comm, file and hash"
+	sed 's/^/#   /' /tmp/log /tmp/log.err | head -n 20
+fi
+if grep -q '"decision":"would-deny","rule":"init-module-untrusted"' /tmp/log; then
+	ok "guard log: init_module from an untrusted process reported"
+else
+	not_ok "guard log: init_module from an untrusted process reported"
+fi
+lines=$(grep -c . /tmp/log)
+json=$(grep -c '^{"seq":[0-9]*,.*}$' /tmp/log)
+[ "$lines" = "$json" ] && [ "$lines" -gt 0 ] && ok "every log line is one JSON object ($lines)" || not_ok "every log line is one JSON object ($json of $lines)"
+
+done_testing

@@ -1,0 +1,34 @@
+#!/bin/sh
+# Policy loader_only = yes (strict): only the trusted program loads modules.
+# Admitted modules are refused to busybox insmod/modprobe and raw finit_module;
+# modguard load and modguard modprobe work, Debian modules included (the
+# trusted program hands them to the kernel's own keys).
+. /tests/lib.sh
+
+mkdir -p /etc/modguard/trust.d /tmp/m
+cp "$MG_KEYS/owner.crt" /etc/modguard/trust.d/owner.crt
+printf 'mode = enforce\nloader_only = yes\n' >/etc/modguard/policy
+for m in hello params; do
+	modguard sign -q -k "$MG_KEYS/owner.key" -c "$MG_KEYS/owner.crt" -o /tmp/m/$m.ko "$MG_MODULES/$m.ko"
+done
+
+expect_ok modguard guard start
+modguard guard status >/tmp/status 2>&1
+grep -q '^loader_only: yes' /tmp/status && ok "status shows loader_only yes" || not_ok "status shows loader_only yes"
+expect_ok modguard admit /tmp/m/hello.ko
+
+dmesg_mark
+expect_fail EPERM insmod /tmp/m/hello.ko
+expect_fail EPERM sysload finit /tmp/m/hello.ko
+if [ -n "$(command -v kmod)" ]; then expect_fail EPERM kmod insmod /tmp/m/hello.ko; fi
+expect_fail EPERM modprobe vfat
+if module_loaded hello || module_loaded vfat; then not_ok "strict: nothing loaded by ordinary tools"; else ok "strict: nothing loaded by ordinary tools"; fi
+
+expect_ok modguard load /tmp/m/hello.ko
+expect_dmesg 'modguard-test: hello loaded' "strict: modguard load works"
+expect_ok modguard modprobe vfat
+if module_loaded vfat && module_loaded fat; then ok "strict: modguard modprobe loads Debian vfat and fat"; else not_ok "strict: modguard modprobe loads Debian vfat and fat"; fi
+if modguard load "$MG_MODULES/evil.ko" >/tmp/out 2>&1; then not_ok "strict: modguard load still refuses unsigned evil"; else ok "strict: modguard load still refuses unsigned evil"; fi
+if dmesg_since | grep -q MODGUARD-EVIL-LOADED; then not_ok "evil's marker never appeared"; else ok "evil's marker never appeared"; fi
+
+done_testing
