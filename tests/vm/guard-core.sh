@@ -125,4 +125,21 @@ else
 fi
 grep -q '^admitted: 4$' /tmp/status && ok "4 hashes admitted" || { not_ok "4 hashes admitted"; sed 's/^/#   /' /tmp/status; }
 
+# ---- The trusted program cannot be traced or read ------------------------------
+modguard guard log --timeout 60 >/dev/null 2>&1 &
+lp=$!
+sleep 30 &
+sp=$!
+sleep 1
+[ "$(cat /proc/$lp/comm)" = modguard-loader ] && ok "guard log runs as the trusted program" || not_ok "guard log runs as the trusted program ($(cat /proc/$lp/comm))"
+expect_ok dd if=/proc/$sp/mem of=/dev/null count=0
+expect_fail EACCES dd if=/proc/$lp/mem of=/dev/null count=0
+expect_fail EACCES cat /proc/$lp/environ
+if modguard guard status 2>&1 | grep -q 'denied *ptrace-trusted'; then
+	ok "ptrace denial reported"
+else
+	not_ok "ptrace denial reported"
+fi
+kill $lp $sp 2>/dev/null
+
 done_testing
