@@ -48,7 +48,9 @@ static inline uint64_t get_le64(const uint8_t *p)
 
 static bool is_elf(const uint8_t *p, size_t len)
 {
-	return len >= 4 && !memcmp(p, "\x7f" "ELF", 4);
+	static const uint8_t magic[4] = { 0x7f, 'E', 'L', 'F' };
+
+	return len >= 4 && !memcmp(p, magic, 4);
 }
 
 /* Name of a compression the kernel may use and we cannot undo, for the error message. */
@@ -108,11 +110,13 @@ static int find_vmlinux(const uint8_t *img, size_t len, const uint8_t **vm, size
 		if (version < 0x208)
 			return mg_fail(err, MG_E_USAGE, EOPNOTSUPP,
 				       "bzImage boot protocol %u.%02u is older than 2.08 and does "
-				       "not locate its payload", version >> 8, version & 0xff);
+				       "not locate its payload",
+				       version >> 8, version & 0xff);
 		if (pm > len || off > len - pm || pl > len - pm - off || pl == 0)
 			return mg_fail(err, MG_E_USAGE, EINVAL,
 				       "bzImage header puts the payload (%u bytes at %zu) outside "
-				       "the %zu-byte file", pl, pm + off, len);
+				       "the %zu-byte file",
+				       pl, pm + off, len);
 		payload = img + pm + off;
 		plen = pl;
 	}
@@ -128,7 +132,8 @@ static int find_vmlinux(const uint8_t *img, size_t len, const uint8_t **vm, size
 		if (other)
 			return mg_fail(err, MG_E_COMPRESS, EOPNOTSUPP,
 				       "kernel payload is %s-compressed; only gzip, xz and zstd "
-				       "are supported", other);
+				       "are supported",
+				       other);
 		return mg_fail(err, MG_E_USAGE, EINVAL,
 			       "not a kernel image: expected a bzImage, a vmlinux or a "
 			       "gzip/xz/zstd-compressed vmlinux");
@@ -391,7 +396,8 @@ int modguard_kcert_extract(const uint8_t *img, size_t len, struct modguard_kcert
 		bool dup = false;
 
 		for (size_t j = 0; j < l.n && !dup; j++)
-			dup = l.v[j].der_len == c[i].len && !memcmp(l.v[j].der, vm + c[i].off, c[i].len);
+			dup = l.v[j].der_len == c[i].len &&
+			      !memcmp(l.v[j].der, vm + c[i].off, c[i].len);
 		if (dup)
 			continue;
 		k->der = malloc(c[i].len);

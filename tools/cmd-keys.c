@@ -21,18 +21,19 @@
 
 static void help(FILE *f)
 {
-	fprintf(f, "Usage: modguard keys extract-kernel [-o DIR] [--pem] [-q] VMLINUZ\n"
-		   "Find the system certificate list built into a kernel image (bzImage, vmlinux,\n"
-		   "or gzip/xz/zstd-compressed vmlinux): the keys the kernel loads into\n"
-		   ".builtin_trusted_keys and checks its own modules against.\n"
-		   "\n"
-		   "  -o, --output DIR  write each certificate to DIR/NAME-KEYID.der (created if\n"
-		   "                    missing; files are replaced atomically)\n"
-		   "      --pem         write NAME-KEYID.pem instead of DER\n"
-		   "  -q, --quiet       print only errors\n"
-		   "  -h, --help        show this help\n"
-		   "Without -o, list the certificates as /proc/keys describes them: 'NAME: KEYID'.\n"
-		   "Exit status: 0 success, 1 no certificate list in the image, 2 usage or I/O error.\n");
+	fprintf(f,
+		"Usage: modguard keys extract-kernel [-o DIR] [--pem] [-q] VMLINUZ\n"
+		"Find the system certificate list built into a kernel image (bzImage, vmlinux,\n"
+		"or gzip/xz/zstd-compressed vmlinux): the keys the kernel loads into\n"
+		".builtin_trusted_keys and checks its own modules against.\n"
+		"\n"
+		"  -o, --output DIR  write each certificate to DIR/NAME-KEYID.der (created if\n"
+		"                    missing; files are replaced atomically)\n"
+		"      --pem         write NAME-KEYID.pem instead of DER\n"
+		"  -q, --quiet       print only errors\n"
+		"  -h, --help        show this help\n"
+		"Without -o, list the certificates as /proc/keys describes them: 'NAME: KEYID'.\n"
+		"Exit status: 0 success, 1 no certificate list in the image, 2 usage or I/O error.\n");
 }
 
 /* File name part from a subject: letters, digits, '.', '-' and '_' only, at most 64 bytes. */
@@ -89,8 +90,7 @@ static int to_pem(const struct modguard_kcert *k, uint8_t **out, size_t *out_len
 	return r;
 }
 
-static int write_certs(const struct modguard_kcert_list *l, const char *dir, bool pem,
-		       bool quiet)
+static int write_certs(const struct modguard_kcert_list *l, const char *dir, bool pem, bool quiet)
 {
 	struct stat st;
 	int rc = EXIT_OK;
@@ -169,7 +169,8 @@ static int extract_kernel(int argc, char *argv[])
 		}
 	}
 	if (argc - optind != 1) {
-		mg_error(argc == optind ? "no kernel image given" : "give exactly one kernel image");
+		mg_error(argc == optind ? "no kernel image given" :
+					  "give exactly one kernel image");
 		help(stderr);
 		return EXIT_USAGE;
 	}
