@@ -36,6 +36,9 @@
 /* Most certificates kept from one image. */
 #define KCERT_MAX_CERTS 256
 
+/* mg_fail, but returning the errno given rather than the reason's default (-ENOENT, not -EINVAL). */
+#define kfail(err, reason, errnum, ...) (mg_fail(err, reason, errnum, __VA_ARGS__), -(errnum))
+
 static inline uint32_t get_le32(const uint8_t *p)
 {
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
@@ -108,15 +111,15 @@ static int find_vmlinux(const uint8_t *img, size_t len, const uint8_t **vm, size
 		uint32_t off = get_le32(img + 0x248), pl = get_le32(img + 0x24c);
 
 		if (version < 0x208)
-			return mg_fail(err, MG_E_USAGE, EOPNOTSUPP,
-				       "bzImage boot protocol %u.%02u is older than 2.08 and does "
-				       "not locate its payload",
-				       version >> 8, version & 0xff);
+			return kfail(err, MG_E_USAGE, EOPNOTSUPP,
+				     "bzImage boot protocol %u.%02u is older than 2.08 and does "
+				     "not locate its payload",
+				     version >> 8, version & 0xff);
 		if (pm > len || off > len - pm || pl > len - pm - off || pl == 0)
-			return mg_fail(err, MG_E_USAGE, EINVAL,
-				       "bzImage header puts the payload (%u bytes at %zu) outside "
-				       "the %zu-byte file",
-				       pl, pm + off, len);
+			return kfail(err, MG_E_USAGE, EINVAL,
+				     "bzImage header puts the payload (%u bytes at %zu) outside "
+				     "the %zu-byte file",
+				     pl, pm + off, len);
 		payload = img + pm + off;
 		plen = pl;
 	}
@@ -130,13 +133,13 @@ static int find_vmlinux(const uint8_t *img, size_t len, const uint8_t **vm, size
 	if (*comp == MG_COMP_NONE) {
 		other = unsupported_comp(payload, plen);
 		if (other)
-			return mg_fail(err, MG_E_COMPRESS, EOPNOTSUPP,
-				       "kernel payload is %s-compressed; only gzip, xz and zstd "
-				       "are supported",
-				       other);
-		return mg_fail(err, MG_E_USAGE, EINVAL,
-			       "not a kernel image: expected a bzImage, a vmlinux or a "
-			       "gzip/xz/zstd-compressed vmlinux");
+			return kfail(err, MG_E_COMPRESS, EOPNOTSUPP,
+				     "kernel payload is %s-compressed; only gzip, xz and zstd "
+				     "are supported",
+				     other);
+		return kfail(err, MG_E_USAGE, EINVAL,
+			     "not a kernel image: expected a bzImage, a vmlinux or a "
+			     "gzip/xz/zstd-compressed vmlinux");
 	}
 	r = unpack(*comp, payload, plen, owned, &out_len, err);
 	if (r < 0)
@@ -313,7 +316,7 @@ static int describe(struct modguard_kcert *k, struct modguard_err *err)
 
 	x = d2i_X509(NULL, &p, (long)k->der_len);
 	if (!x)
-		return mg_fail(err, MG_E_CERT, EBADMSG, "certificate no longer parses");
+		return kfail(err, MG_E_CERT, EBADMSG, "certificate no longer parses");
 	kernel_subject(x, k->subject, sizeof(k->subject));
 	/* The kernel names a key by its subject key id, else by its serial. */
 	skid = X509_get0_subject_key_id(x);
@@ -323,7 +326,7 @@ static int describe(struct modguard_kcert *k, struct modguard_err *err)
 	} else if (raw_serial(x, serial, sizeof(serial), &serial_len) == 0) {
 		mg_hex(serial, serial_len, k->keyid, sizeof(k->keyid));
 	} else {
-		r = mg_fail(err, MG_E_CERT, EBADMSG, "certificate serial number is unusable");
+		r = kfail(err, MG_E_CERT, EBADMSG, "certificate serial number is unusable");
 	}
 	snprintf(k->desc, sizeof(k->desc), "%s: %s", k->subject, k->keyid);
 	X509_free(x);
@@ -354,12 +357,12 @@ int modguard_kcert_extract(const uint8_t *img, size_t len, struct modguard_kcert
 
 	memset(out, 0, sizeof(*out));
 	if (!img || !len)
-		return mg_fail(err, MG_E_USAGE, EINVAL, "empty kernel image");
+		return kfail(err, MG_E_USAGE, EINVAL, "empty kernel image");
 	r = find_vmlinux(img, len, &vm, &vm_len, &owned, &l.comp, err);
 	if (r < 0)
 		return r;
 	if (find_certs(vm, vm_len, &c, &n) < 0)
-		return mg_fail(err, MG_E_NOMEM, ENOMEM, "out of memory scanning the kernel");
+		return kfail(err, MG_E_NOMEM, ENOMEM, "out of memory scanning the kernel");
 
 	/* Runs of back-to-back certificates; the first start that checks out wins. */
 	for (size_t i = 0; i < n && !found;) {
@@ -377,20 +380,20 @@ int modguard_kcert_extract(const uint8_t *img, size_t len, struct modguard_kcert
 		i = j + 1;
 	}
 	if (!found)
-		return mg_fail(err, MG_E_CERT, ENOENT,
-			       "no system certificate list in the kernel image (%zu X.509 "
-			       "certificate%s found, none followed by the list's size)",
-			       n, n == 1 ? "" : "s");
+		return kfail(err, MG_E_CERT, ENOENT,
+			     "no system certificate list in the kernel image (%zu X.509 "
+			     "certificate%s found, none followed by the list's size)",
+			     n, n == 1 ? "" : "s");
 	l.list_off = c[a].off;
 	l.list_len = c[b].off + c[b].len - c[a].off;
 	if (b - a + 1 > KCERT_MAX_CERTS)
-		return mg_fail(err, MG_E_TOO_BIG, 0,
-			       "system certificate list holds %zu certificates, more than %u",
-			       b - a + 1, KCERT_MAX_CERTS);
+		return kfail(err, MG_E_TOO_BIG, EFBIG,
+			     "system certificate list holds %zu certificates, more than %u",
+			     b - a + 1, KCERT_MAX_CERTS);
 
 	l.v = calloc(b - a + 1, sizeof(*l.v));
 	if (!l.v)
-		return mg_fail(err, MG_E_NOMEM, ENOMEM, "out of memory");
+		return kfail(err, MG_E_NOMEM, ENOMEM, "out of memory");
 	for (size_t i = a; i <= b; i++) {
 		struct modguard_kcert *k = &l.v[l.n];
 		bool dup = false;
@@ -403,7 +406,7 @@ int modguard_kcert_extract(const uint8_t *img, size_t len, struct modguard_kcert
 		k->der = malloc(c[i].len);
 		if (!k->der) {
 			modguard_kcert_list_release(&l);
-			return mg_fail(err, MG_E_NOMEM, ENOMEM, "out of memory");
+			return kfail(err, MG_E_NOMEM, ENOMEM, "out of memory");
 		}
 		memcpy(k->der, vm + c[i].off, c[i].len);
 		k->der_len = c[i].len;
