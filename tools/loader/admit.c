@@ -41,7 +41,7 @@ static bool is_module_name(const char *name)
 
 struct work {
 	const struct modguard_trust *trust;
-	int map_fd;
+	int map_fd;     /* -1 in a dry run */
 	bool verbose;
 	char **files;
 	size_t nfiles, cap;
@@ -86,7 +86,7 @@ static int admit_one(struct work *w, const char *path)
 		val.when_ns = (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 	}
 	snprintf(val.signer, sizeof(val.signer), "%.*s", (int)sizeof(val.signer) - 1, res.signer);
-	if (bpf_map_update_elem(w->map_fd, digest, &val, BPF_ANY)) {
+	if (w->map_fd >= 0 && bpf_map_update_elem(w->map_fd, digest, &val, BPF_ANY)) {
 		pthread_mutex_lock(&w->out_lock);
 		msg("%s: cannot admit into the guard: %s", path, strerror(errno));
 		pthread_mutex_unlock(&w->out_lock);
@@ -94,7 +94,8 @@ static int admit_one(struct work *w, const char *path)
 	}
 	if (w->verbose) {
 		pthread_mutex_lock(&w->out_lock);
-		printf("%s: admitted sha256:%s signer \"%s\"\n", path, h, res.signer);
+		printf("%s: %s sha256:%s signer \"%s\"\n", path,
+		       w->map_fd >= 0 ? "admitted" : "verified (dry run)", h, res.signer);
 		pthread_mutex_unlock(&w->out_lock);
 	}
 	ret = ADMIT_OK;
@@ -151,6 +152,7 @@ int cmd_admit(int argc, char *argv[])
 {
 	struct modguard_trust *trust = NULL;
 	const char *override = NULL, *tree = NULL;
+	bool dry_run = false;
 	struct work w = { .out_lock = PTHREAD_MUTEX_INITIALIZER, .verbose = true };
 	pthread_t th[8];
 	long nth;
@@ -161,6 +163,8 @@ int cmd_admit(int argc, char *argv[])
 			override = argv[++i];
 		} else if (!strcmp(argv[i], "--tree") && i + 1 < argc) {
 			tree = argv[++i];
+		} else if (!strcmp(argv[i], "-n") || !strcmp(argv[i], "--dry-run")) {
+			dry_run = true;
 		} else if (!strcmp(argv[i], "-q")) {
 			w.verbose = false;
 		} else if (!strcmp(argv[i], "--")) {
@@ -172,15 +176,16 @@ int cmd_admit(int argc, char *argv[])
 		}
 	}
 	if (!tree == (i == argc) || (tree && i != argc)) {
-		msg("usage: admit [-q] [-C TRUST] FILE... | --tree DIR");
+		msg("usage: admit [-q] [-n] [-C TRUST] FILE... | --tree DIR");
 		return EXIT_USAGE;
 	}
-	r = trust_open(override, &trust);
+	/* A dry run admits nothing, so it may check against any store. */
+	r = trust_open(override, !dry_run, &trust);
 	if (r)
 		return -r;
 	w.trust = trust;
-	w.map_fd = guard_map_open("admitted");
-	if (w.map_fd < 0) {
+	w.map_fd = dry_run ? -1 : guard_map_open("admitted");
+	if (w.map_fd < 0 && !dry_run) {
 		modguard_trust_free(trust);
 		return EXIT_USAGE;
 	}
@@ -212,8 +217,9 @@ int cmd_admit(int argc, char *argv[])
 		pthread_join(th[t], NULL);
 
 	if (tree)
-		printf("%s: %u of %zu modules admitted, %u refused, %u unreadable\n", tree,
-		       (unsigned)w.admitted, w.nfiles, (unsigned)w.refused, (unsigned)w.failed);
+		printf("%s: %u of %zu modules %s, %u refused, %u unreadable\n", tree,
+		       (unsigned)w.admitted, w.nfiles, dry_run ? "verified (dry run)" : "admitted",
+		       (unsigned)w.refused, (unsigned)w.failed);
 	ret = w.failed ? EXIT_USAGE : w.refused ? EXIT_DENIED : EXIT_OK;
 out:
 	if (tree) {
@@ -221,7 +227,8 @@ out:
 			free(w.files[k]);
 		free(w.files);
 	}
-	close(w.map_fd);
+	if (w.map_fd >= 0)
+		close(w.map_fd);
 	modguard_trust_free(trust);
 	return ret;
 }
@@ -290,7 +297,7 @@ int cmd_load(int argc, char *argv[])
 		msg("out of memory");
 		return EXIT_USAGE;
 	}
-	r = trust_open(NULL, &trust);
+	r = trust_open(NULL, true, &trust);
 	if (r) {
 		ret = -r;
 		goto out;

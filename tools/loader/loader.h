@@ -26,18 +26,26 @@ enum {
 
 enum fallback { FALLBACK_MODULES_DISABLED = 0, FALLBACK_NONE = 1 };
 
+#define POLICY_PROTECT_MAX 64
+
 struct policy {
 	bool permissive;
 	bool trust_kernel_keys;
 	bool loader_only;
 	enum fallback fallback;
+	/* "protect = PATH" lines (repeatable): added to the protected set. */
+	char *protect[POLICY_PROTECT_MAX];
+	unsigned n_protect;
 };
 
 /* Parse path into p (defaults when the file does not exist).  0, or -1 after printing file:line. */
 int policy_load(const char *path, struct policy *p);
 
-/* Trust store: trust.d (or an override under the sysconfdir) plus the deny list. */
-int trust_open(const char *override, struct modguard_trust **out);
+/*
+ * Trust store: trust.d (or an override) plus the deny list.  With
+ * protected_only, the override must lie inside the sysconfdir.
+ */
+int trust_open(const char *override, bool protected_only, struct modguard_trust **out);
 
 /* fd of the guard's pinned map NAME, or -1 after a message. */
 int guard_map_open(const char *name);

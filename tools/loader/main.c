@@ -48,7 +48,7 @@ void hex(const uint8_t *in, size_t len, char *out)
  * store anywhere else would let whoever writes it admit anything.  -C may
  * narrow the store to a file or directory inside the sysconfdir, nothing more.
  */
-int trust_open(const char *override, struct modguard_trust **out)
+int trust_open(const char *override, bool protected_only, struct modguard_trust **out)
 {
 	char real[PATH_MAX], base[PATH_MAX];
 	struct modguard_trust *t = NULL;
@@ -56,7 +56,7 @@ int trust_open(const char *override, struct modguard_trust **out)
 	const char *path = override ? override : TRUST_DIR;
 	size_t n;
 
-	if (override) {
+	if (override && protected_only) {
 		if (!realpath(override, real)) {
 			msg("%s: %s", override, strerror(errno));
 			return -EXIT_USAGE;
@@ -96,7 +96,7 @@ int trust_open(const char *override, struct modguard_trust **out)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: %s guard start|status|log [--timeout SEC]\n"
-		   "       %s admit [-C TRUST] FILE... | --tree DIR\n"
+		   "       %s admit [-q] [-n] [-C TRUST] FILE... | --tree DIR\n"
 		   "       %s load FILE [PARAM...]\n",
 		prog, prog, prog);
 }
