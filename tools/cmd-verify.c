@@ -128,7 +128,8 @@ int cmd_verify(int argc, char *argv[])
 			jobs = mg_parse_jobs(optarg);
 			if (jobs < 0) {
 				mg_error("-j: expected 1 to 256, got '%s'", optarg);
-				return EXIT_USAGE;
+				rc = EXIT_USAGE;
+				goto out;
 			}
 			break;
 		case 'T':
@@ -139,10 +140,12 @@ int cmd_verify(int argc, char *argv[])
 			break;
 		case 'h':
 			help(stdout);
-			return EXIT_OK;
+			rc = EXIT_OK;
+			goto out;
 		default:
 			help(stderr);
-			return EXIT_USAGE;
+			rc = EXIT_USAGE;
+			goto out;
 		}
 	}
 	rc = EXIT_USAGE;

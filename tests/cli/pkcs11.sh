@@ -14,6 +14,10 @@ if ! openssl engine pkcs11 >/dev/null 2>&1; then
 	exit 77
 fi
 
+# Under ASan: ignore what libp11 leaks at exit (see lsan.supp); the full unwinder
+# is needed to see through libcrypto's frames to ENGINE_remove.
+export LSAN_OPTIONS="suppressions=$SRCDIR/tests/cli/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0"
 export SOFTHSM2_CONF=$T/softhsm2.conf
 mkdir -p "$T/tokens"
 cat >"$SOFTHSM2_CONF" <<EOF
