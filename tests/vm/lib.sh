@@ -12,7 +12,9 @@ MG_MODULES=/modules               # test modules: hello permanent dep_a dep_b pa
 MG_KEYS=/keys                     # owner.{key,crt} trusted, untrusted.{key,crt} not
 MG_VMLINUZ=/boot/vmlinuz-$MG_KVER # the running kernel's image
 MG_KMODDIR=/lib/modules/$MG_KVER  # the full Debian module tree (read-only) + extra/modguard-test
-export MG_KVER MG_MODULES MG_KEYS MG_VMLINUZ MG_KMODDIR
+MG_KMOD=/usr/lib/modguard-test/kmod # Debian's kmod as insmod, rmmod, modprobe, modinfo, lsmod, depmod
+[ -x $MG_KMOD/kmod ] || MG_KMOD=
+export MG_KVER MG_MODULES MG_KEYS MG_VMLINUZ MG_KMODDIR MG_KMOD
 
 _mg_n=0
 _mg_failed=0
