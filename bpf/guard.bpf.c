@@ -9,7 +9,7 @@
  *
  *   guard_kernel_read_file  lsm.s/kernel_read_file, READING_MODULE (finit_module)
  *       Hashes the file with bpf_ima_file_hash() and remembers in task storage
- *       whether the hash is admitted.  Deny unless admitted when the kernel will
+ *       whether the hash is admitted (never on FUSE or network file systems).  Deny unless admitted when the kernel will
  *       not ask locked_down (trust_kernel_keys = no, or no CONFIG_MODULE_SIG);
  *       in strict mode deny unless the task is the trusted program; otherwise
  *       allow and leave the decision to guard_locked_down.
@@ -61,6 +61,7 @@ enum lockdown_reason {
 
 struct super_block {
 	__u32 s_dev;
+	unsigned long s_magic;
 } __attribute__((preserve_access_index));
 
 struct inode {
@@ -98,6 +99,31 @@ struct task_struct {
 	int tgid;
 	char comm[16];
 } __attribute__((preserve_access_index));
+
+/*
+ * File systems whose content can differ between two reads without a write
+ * through this kernel (a FUSE daemon, a network server).  A hash taken in
+ * kernel_read_file says nothing about the bytes read right after it, so an
+ * admitted hash is not honoured there; rule (a) still works, because the
+ * kernel checks the signature of the buffer it actually read.
+ */
+static __always_inline bool content_unstable(unsigned long magic)
+{
+	switch (magic) {
+	case 0x65735546: /* FUSE, virtiofs */
+	case 0x6969:     /* NFS */
+	case 0xFF534D42: /* CIFS */
+	case 0xFE534D42: /* SMB2 */
+	case 0x01021997: /* 9P */
+	case 0x00c36400: /* Ceph */
+	case 0x5346414F: /* AFS */
+	case 0x6B414653: /* kAFS */
+	case 0x47504653: /* GPFS */
+	case 0x0BD00BD0: /* Lustre */
+		return true;
+	}
+	return false;
+}
 
 /* The kernel's enum hash_algo value for SHA-256. */
 #define HASH_ALGO_SHA256 4
@@ -234,7 +260,7 @@ int BPF_PROG(guard_kernel_read_file, struct file *file, enum kernel_read_file_id
 	struct mg_event e = {};
 	struct mg_admitted *adm = NULL;
 	struct task_state *st;
-	bool trusted, deny, deferred = false;
+	bool trusted, deny, deferred = false, unstable;
 	long algo;
 
 	if (ret)
@@ -245,10 +271,12 @@ int BPF_PROG(guard_kernel_read_file, struct file *file, enum kernel_read_file_id
 	event_init(&e, MG_HOOK_READ_FILE);
 	bpf_probe_read_kernel_str(e.file, sizeof(e.file), BPF_CORE_READ(file, f_path.dentry, d_name.name));
 
+	unstable = content_unstable(BPF_CORE_READ(file, f_inode, i_sb, s_magic));
 	algo = bpf_ima_file_hash(file, e.hash, sizeof(e.hash));
 	if (algo == HASH_ALGO_SHA256) {
 		e.has_hash = 1;
-		adm = bpf_map_lookup_elem(&admitted, e.hash);
+		if (!unstable)
+			adm = bpf_map_lookup_elem(&admitted, e.hash);
 	}
 	if (adm)
 		__builtin_memcpy(e.signer, adm->signer, sizeof(e.signer));
@@ -278,7 +306,8 @@ int BPF_PROG(guard_kernel_read_file, struct file *file, enum kernel_read_file_id
 		 * later decision could not find this answer: decide now.
 		 */
 		deny = true;
-		e.rule = e.has_hash ? MG_RULE_NOT_ADMITTED : MG_RULE_NO_HASH;
+		e.rule = unstable ? MG_RULE_REMOTE_FS
+				  : e.has_hash ? MG_RULE_NOT_ADMITTED : MG_RULE_NO_HASH;
 	} else {
 		deny = false;
 		deferred = true;

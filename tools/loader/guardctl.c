@@ -23,6 +23,7 @@
 #include "guard.h"
 #include "guard.skel.h"
 #include "loader.h"
+#include "selfprotect.h"
 
 #define BPF_FS_MAGIC_ 0xcafe4a11
 #define LSM_LIST "/sys/kernel/security/lsm"
@@ -38,6 +39,7 @@ static const char *const rule_names[MG_RULE__MAX] = {
 	[MG_RULE_NO_HASH] = "no-hash",
 	[MG_RULE_PTRACE] = "ptrace-trusted",
 	[MG_RULE_TRACED_EXEC] = "traced-exec",
+	[MG_RULE_REMOTE_FS] = "remote-fs",
 };
 static const char *const decision_names[] = { "allowed", "denied", "would-deny", "deferred" };
 static const char *const hook_names[] = { "kernel_read_file", "kernel_load_data", "locked_down",
@@ -158,8 +160,12 @@ static int guard_start(void)
 	struct stat st;
 	int ret = EXIT_USAGE;
 
-	if (policy_load(POLICY_PATH, &pol))
+	if (policy_load(POLICY_PATH, &pol)) {
+		/* No valid policy, no guard: fail closed with the default fallback. */
+		pol = (struct policy){ .fallback = FALLBACK_MODULES_DISABLED };
+		fallback(&pol);
 		return EXIT_USAGE;
+	}
 	if (!bpf_lsm_active()) {
 		msg("BPF LSM not active (%s lacks \"bpf\"): build with CONFIG_BPF_LSM=y and boot with bpf in lsm=",
 		    LSM_LIST);
@@ -200,6 +206,9 @@ static int guard_start(void)
 		goto fail;
 	}
 	if (pin_all(skel))
+		goto fail;
+	/* A guard that root can unpin protects nothing: without self-protection, fail closed. */
+	if (protect_start(&pol))
 		goto fail;
 	printf("guard started: mode %s, trust_kernel_keys %s, loader_only %s%s\n",
 	       pol.permissive ? "permissive" : "enforce", pol.trust_kernel_keys ? "yes" : "no",

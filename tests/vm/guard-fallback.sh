@@ -1,0 +1,39 @@
+#!/bin/sh
+# The guard cannot start (booted without the BPF LSM): guard start fails
+# closed and, with the default fallback, sets kernel.modules_disabled = 1.
+# Run it in its own boot without bpf in lsm=:
+#   tests/vm/run --append "lsm=lockdown,capability,yama,apparmor" tests/vm/guard-fallback.sh
+. /tests/lib.sh
+
+mkdir -p /etc/modguard/trust.d
+cp "$MG_KEYS/owner.crt" /etc/modguard/trust.d/owner.crt
+mountpoint -q /sys/kernel/security || mount -t securityfs securityfs /sys/kernel/security
+if grep -q bpf /sys/kernel/security/lsm; then
+	not_ok "booted without the BPF LSM (lsm is $(cat /sys/kernel/security/lsm); see the header for the command)"
+	done_testing
+fi
+
+modguard guard start >/tmp/out 2>&1
+rc=$?
+if [ $rc = 1 ] && grep -q 'BPF LSM not active' /tmp/out && grep -q 'modules_disabled = 1' /tmp/out; then
+	ok "guard start fails closed and says so"
+else
+	not_ok "guard start fails closed and says so (exit $rc)"
+	sed 's/^/#   /' /tmp/out
+fi
+[ "$(cat /proc/sys/kernel/modules_disabled)" = 1 ] && ok "kernel.modules_disabled is 1" || not_ok "kernel.modules_disabled is 1"
+expect_fail EPERM insmod "$MG_MODULES/hello.ko"
+expect_fail EPERM sysload finit "$MG_MODULES/hello.ko"
+
+# A bad policy is an error naming file:line (and, at boot, fails closed the same way).
+printf 'mode = enforce\ntrust_kernel_key = no\n' >/etc/modguard/policy
+modguard guard start >/tmp/out 2>&1
+rc=$?
+if [ $rc = 2 ] && grep -q '/etc/modguard/policy:2: unknown key "trust_kernel_key"' /tmp/out; then
+	ok "policy typo: exit 2, error names file:line"
+else
+	not_ok "policy typo: exit 2, error names file:line (exit $rc)"
+	sed 's/^/#   /' /tmp/out
+fi
+
+done_testing
