@@ -523,11 +523,10 @@ def main():
             ok(f"{name} -> exit {rc}" + (f", {want}" if want and cmd == V else ""))
         if data == "FULL" or uses_full:
             shutil.rmtree(d, ignore_errors=True) if data == "FULL" else None
-            for n in ("filler", "filler2"):
-                try:
-                    os.unlink(os.path.join(full, n))
-                except OSError:
-                    pass
+            # Empty the small file system, leftovers included, so one failure does not cascade.
+            for n in os.listdir(full):
+                p = os.path.join(full, n)
+                shutil.rmtree(p, ignore_errors=True) if os.path.isdir(p) else os.unlink(p)
         if big_sparse:
             os.unlink(big_sparse)
             big_sparse = None
