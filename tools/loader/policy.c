@@ -113,8 +113,21 @@ int policy_load(const char *path, struct policy *p)
 				    path, lineno, v);
 				goto out;
 			}
+		} else if (!strcmp(k, "protect")) {
+			/* Repeatable: each line adds a path to the protected set. */
+			if (v[0] != '/' || p->n_protect >= POLICY_PROTECT_MAX) {
+				msg("%s:%u: protect wants an absolute path (at most %d lines), found \"%s\"",
+				    path, lineno, POLICY_PROTECT_MAX, v);
+				goto out;
+			}
+			p->protect[p->n_protect] = strdup(v);
+			if (!p->protect[p->n_protect++]) {
+				msg("out of memory");
+				goto out;
+			}
+			continue;
 		} else {
-			msg("%s:%u: unknown key \"%s\" (known: mode, trust_kernel_keys, loader_only, fallback)",
+			msg("%s:%u: unknown key \"%s\" (known: mode, trust_kernel_keys, loader_only, fallback, protect)",
 			    path, lineno, k);
 			goto out;
 		}

@@ -1,0 +1,911 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * modguard self-protection: keeps root from changing what the guard relies on
+ * (the trusted program, the trust store and policy, the boot chain, the
+ * guard's pins, maps, programs and links) and from the run-time switches that
+ * would take the guard out of the kernel's path.  Loaded by the trusted
+ * program right after the guard, as a separate object; see
+ * docs/threat-model.md for every attack and the hook that stops it.
+ *
+ * Protected objects are keyed on (dev, ino) in prot_inodes (inode storage is
+ * freed on eviction; a hash map is not).  A protected directory covers its
+ * entries, including ones made later: every file hook also looks at the
+ * parent dentry, and the directory itself refuses MAY_WRITE.  Ancestors of
+ * protected objects ("/", "/etc", a "/lib" symlink, "/sys/fs/bpf") may not be
+ * renamed, removed, replaced or mounted on.
+ *
+ * Every program returns only 0 or -EPERM and passes through a non-zero verdict
+ * of an earlier LSM.  Default decision of every program: allow, unless the
+ * object is protected and the caller is not the trusted program (file rules),
+ * or the request is one of the listed guard-disabling operations (everyone).
+ *
+ *   protect_file_open          write open of a protected file, of a block device
+ *                              under protected files, of kernel/ftrace_enabled
+ *   protect_file_permission    write through any fd (incl. opened before the lock,
+ *                              splice, copy_file_range, sendfile, io_uring)
+ *   protect_inode_permission   MAY_WRITE/MAY_APPEND on a protected inode
+ *   protect_path_truncate      truncate, ftruncate, O_TRUNC
+ *   protect_path_unlink/rmdir  removal of a protected object or ancestor, or in a
+ *                              protected directory
+ *   protect_path_rename        rename of, over, into or out of protected places
+ *   protect_path_link          hard link into or out of protected places
+ *   protect_path_symlink/mknod/mkdir  new entries in protected dirs, unit masks
+ *   protect_path_chmod/chown, protect_inode_setattr  mode, owner, times, size
+ *   protect_inode_setxattr/removexattr  xattrs incl. security.capability, ACLs
+ *   protect_file_ioctl(_compat) flag, fsxattr, verity, clone, block-device ioctls
+ *   protect_mmap_file, protect_file_mprotect  writable shared mappings
+ *   protect_sb_mount, protect_move_mount, protect_sb_umount, protect_sb_pivotroot
+ *   protect_bprm_check_security  trusted binary only in the real root and
+ *                              initial mount namespace
+ *   protect_bprm_committed_creds tag the trusted program (maintenance writes)
+ *   protect_bpf, protect_bpf_map, protect_bpf_prog  the guard's objects, fmod_ret,
+ *                              override programs, bpf_send_signal programs
+ *   protect_locked_down        integrity lockdown reasons, except
+ *                              LOCKDOWN_MODULE_SIGNATURE (the guard decides that)
+ *   protect_kernel_read_file, protect_kernel_load_data  kexec images
+ *
+ * No vmlinux.h: only the fields read are declared, with preserve_access_index.
+ */
+#include <stdbool.h>
+#include <linux/bpf.h>
+#include <linux/errno.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+
+#include "protect.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* ---- Kernel types: only what is read ---------------------------------- */
+
+enum lockdown_reason {
+	LOCKDOWN_MODULE_SIGNATURE = 1,
+	LOCKDOWN_INTEGRITY_MAX = 21,
+};
+
+enum kernel_read_file_id {
+	READING_KEXEC_IMAGE = 3,
+	READING_KEXEC_INITRAMFS = 4,
+};
+
+enum kernel_load_data_id {
+	LOADING_KEXEC_IMAGE = 3,
+	LOADING_KEXEC_INITRAMFS = 4,
+};
+
+struct super_block {
+	__u32 s_dev;
+	unsigned long s_magic;
+} __attribute__((preserve_access_index));
+
+struct inode {
+	unsigned short i_mode;
+	unsigned long i_ino;
+	__u32 i_rdev;
+	struct super_block *i_sb;
+} __attribute__((preserve_access_index));
+
+struct qstr {
+	const unsigned char *name;
+} __attribute__((preserve_access_index));
+
+struct dentry {
+	struct dentry *d_parent;
+	struct qstr d_name;
+	struct inode *d_inode;
+} __attribute__((preserve_access_index));
+
+struct vfsmount {
+	struct dentry *mnt_root;
+	struct super_block *mnt_sb;
+} __attribute__((preserve_access_index));
+
+struct mount {
+	struct vfsmount mnt;
+	int mnt_id;
+} __attribute__((preserve_access_index));
+
+struct path {
+	struct vfsmount *mnt;
+	struct dentry *dentry;
+} __attribute__((preserve_access_index));
+
+struct file {
+	struct path f_path;
+	struct inode *f_inode;
+	unsigned int f_mode;
+} __attribute__((preserve_access_index));
+
+struct vm_area_struct {
+	unsigned long vm_flags;
+	struct file *vm_file;
+} __attribute__((preserve_access_index));
+
+struct linux_binprm {
+	struct file *file;
+} __attribute__((preserve_access_index));
+
+struct fs_struct {
+	struct path root;
+} __attribute__((preserve_access_index));
+
+struct ns_common {
+	unsigned int inum;
+} __attribute__((preserve_access_index));
+
+struct mnt_namespace {
+	struct ns_common ns;
+} __attribute__((preserve_access_index));
+
+struct nsproxy {
+	struct mnt_namespace *mnt_ns;
+} __attribute__((preserve_access_index));
+
+struct task_struct {
+	unsigned int ptrace;
+	int tgid;
+	struct fs_struct *fs;
+	struct nsproxy *nsproxy;
+} __attribute__((preserve_access_index));
+
+struct bpf_prog_aux {
+	__u32 id;
+	struct bpf_prog *dst_prog;
+} __attribute__((preserve_access_index));
+
+struct bpf_prog {
+	__u32 len;
+	struct bpf_prog_aux *aux;
+	struct bpf_insn insnsi[];
+} __attribute__((preserve_access_index));
+
+struct bpf_map {
+	__u32 id;
+} __attribute__((preserve_access_index));
+
+/* Constants of the kernel ABI. */
+#define FMODE_WRITE 0x2
+#define MAY_WRITE 0x2
+#define MAY_APPEND 0x8
+#define S_IFMT 0170000
+#define S_IFBLK 0060000
+#define PROT_WRITE 0x2
+#define MAP_SHARED 0x01
+#define VM_SHARED 0x08
+#define MS_REMOUNT 32
+#define MS_BIND 4096
+#define MS_MOVE 8192
+#define MS_UNBINDABLE (1 << 17)
+#define MS_PRIVATE (1 << 18)
+#define MS_SLAVE (1 << 19)
+#define MS_SHARED (1 << 20)
+#define PROC_SUPER_MAGIC 0x9fa0
+#define IOC_DIR_WRITE 1
+#define FS_IOC_FIEMAP 0xc020660b
+
+/* ioctls without the _IOC_WRITE bit that still change a file, a file system or a disk. */
+static const __u32 bad_ioctls[] = {
+	0x00006609, /* EXT4_IOC_MIGRATE */
+	0x0000660c, /* EXT4_IOC_ALLOC_DA_BLKS */
+	0x00006611, /* EXT4_IOC_SWAP_BOOT */
+	0x8004587d, /* EXT4_IOC_SHUTDOWN */
+	0x00001269, /* BLKPG */
+	0x0000125d, /* BLKROSET */
+	0x0000125f, /* BLKRRPART */
+	0x00001277, /* BLKDISCARD */
+	0x0000127d, /* BLKSECDISCARD */
+	0x0000127f, /* BLKZEROOUT */
+};
+
+/* ---- Configuration, fixed before load --------------------------------- */
+
+const volatile struct mg_protect_config cfg = {};
+
+/* ---- Maps ------------------------------------------------------------- */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MG_PROT_INODES_MAX);
+	__type(key, struct mg_inode_key);
+	__type(value, __u32);
+} prot_inodes SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MG_PROT_DEVS_MAX);
+	__type(key, __u64);
+	__type(value, __u32);
+} prot_devs SEC(".maps");
+
+/* Programs, maps and links of the guard and of this object. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MG_PROT_IDS_MAX);
+	__type(key, struct mg_id_key);
+	__type(value, __u32);
+} prot_ids SEC(".maps");
+
+/* Refusals per rule. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, MG_PR__MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} prot_stats SEC(".maps");
+
+/* Tasks running the trusted program: only they may change protected files. */
+struct task_tag {
+	__u32 trusted;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct task_tag);
+} prot_tags SEC(".maps");
+
+/* ---- Helpers ---------------------------------------------------------- */
+
+static __always_inline int refuse(__u32 rule)
+{
+	__u64 *v = bpf_map_lookup_elem(&prot_stats, &rule);
+
+	if (v)
+		*v += 1;
+	return cfg.enforce ? -EPERM : 0;
+}
+
+static __always_inline bool trusted_task(void)
+{
+	struct task_tag *t = bpf_task_storage_get(&prot_tags, bpf_get_current_task_btf(), 0, 0);
+
+	return t && t->trusted;
+}
+
+static __always_inline __u32 inode_flags(struct inode *inode)
+{
+	struct mg_inode_key k;
+	__u32 *f;
+
+	if (!inode)
+		return 0;
+	k.dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	k.ino = BPF_CORE_READ(inode, i_ino);
+	f = bpf_map_lookup_elem(&prot_inodes, &k);
+	return f ? *f : 0;
+}
+
+static __always_inline __u32 dentry_flags(struct dentry *d)
+{
+	return d ? inode_flags(BPF_CORE_READ(d, d_inode)) : 0;
+}
+
+/* A protected object, or an entry of a protected directory (made before or after the lock). */
+static __always_inline bool dentry_guarded(struct dentry *d)
+{
+	if (!d)
+		return false;
+	if (dentry_flags(d) & MG_PROT_OBJECT)
+		return true;
+	return dentry_flags(BPF_CORE_READ(d, d_parent)) & MG_PROT_OBJECT;
+}
+
+static __always_inline bool file_guarded(struct file *f)
+{
+	return dentry_guarded(BPF_CORE_READ(f, f_path.dentry));
+}
+
+static __always_inline __u32 dev_flags(__u64 dev)
+{
+	__u32 *f = bpf_map_lookup_elem(&prot_devs, &dev);
+
+	return f ? *f : 0;
+}
+
+/* A block device whose writes would reach protected files. */
+static __always_inline bool guarded_blockdev(struct inode *inode)
+{
+	if (!inode || (BPF_CORE_READ(inode, i_mode) & S_IFMT) != S_IFBLK)
+		return false;
+	return dev_flags(BPF_CORE_READ(inode, i_rdev)) & MG_DEV_BLOCK;
+}
+
+static __always_inline bool id_protected(__u32 kind, __u32 id)
+{
+	struct mg_id_key k = { .kind = kind, .id = id };
+
+	return id && bpf_map_lookup_elem(&prot_ids, &k);
+}
+
+/* Name starts with "modguard": a unit of ours, a mask of it or a drop-in for it. */
+static __always_inline bool modguard_name(struct dentry *d)
+{
+	char name[9] = {};
+
+	if (!d)
+		return false;
+	bpf_probe_read_kernel_str(name, sizeof(name), BPF_CORE_READ(d, d_name.name));
+	return name[0] == 'm' && name[1] == 'o' && name[2] == 'd' && name[3] == 'g' &&
+	       name[4] == 'u' && name[5] == 'a' && name[6] == 'r' && name[7] == 'd';
+}
+
+/* A new entry named NEW in the directory DIR. */
+static __always_inline bool new_entry_refused(struct dentry *dir, struct dentry *new)
+{
+	__u32 f = dentry_flags(dir);
+
+	if (f & MG_PROT_OBJECT)
+		return true;
+	return (f & MG_PROT_UNIT_DIR) && modguard_name(new);
+}
+
+static __always_inline bool same(const char *a, const char *b, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (a[i] != b[i])
+			return false;
+	return true;
+}
+
+static __always_inline bool in_initial_mntns(void)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	return BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum) == cfg.root_mntns;
+}
+
+/* ---- Files ------------------------------------------------------------ */
+
+SEC("lsm/file_open")
+int BPF_PROG(protect_file_open, struct file *file, int ret)
+{
+	struct inode *inode;
+	char name[16] = {}, parent[8] = {};
+
+	if (ret)
+		return ret;
+	if (!(BPF_CORE_READ(file, f_mode) & FMODE_WRITE))
+		return 0;
+	inode = BPF_CORE_READ(file, f_inode);
+	if (guarded_blockdev(inode))
+		return refuse(MG_PR_BLOCKDEV);
+	if (file_guarded(file) && !trusted_task())
+		return refuse(MG_PR_WRITE);
+	/*
+	 * kernel.ftrace_enabled = 0 would turn off every ftrace-managed call
+	 * site, the BPF trampolines of the LSM hooks among them.  Sysctl inodes
+	 * have no stable number; their names are fixed by the kernel.
+	 */
+	if (BPF_CORE_READ(inode, i_sb, s_magic) == PROC_SUPER_MAGIC) {
+		bpf_probe_read_kernel_str(name, sizeof(name), BPF_CORE_READ(file, f_path.dentry, d_name.name));
+		bpf_probe_read_kernel_str(parent, sizeof(parent),
+					  BPF_CORE_READ(file, f_path.dentry, d_parent, d_name.name));
+		if (same(name, "ftrace_enabled", 15) && same(parent, "kernel", 7))
+			return refuse(MG_PR_SYSCTL);
+	}
+	return 0;
+}
+
+SEC("lsm/file_permission")
+int BPF_PROG(protect_file_permission, struct file *file, int mask, int ret)
+{
+	if (ret)
+		return ret;
+	if (!(mask & (MAY_WRITE | MAY_APPEND)))
+		return 0;
+	if (guarded_blockdev(BPF_CORE_READ(file, f_inode)))
+		return refuse(MG_PR_BLOCKDEV);
+	if (file_guarded(file) && !trusted_task())
+		return refuse(MG_PR_WRITE);
+	return 0;
+}
+
+SEC("lsm/inode_permission")
+int BPF_PROG(protect_inode_permission, struct inode *inode, int mask, int ret)
+{
+	if (ret)
+		return ret;
+	if (!(mask & (MAY_WRITE | MAY_APPEND)))
+		return 0;
+	if ((inode_flags(inode) & MG_PROT_OBJECT) && !trusted_task())
+		return refuse(MG_PR_WRITE);
+	return 0;
+}
+
+SEC("lsm/path_truncate")
+int BPF_PROG(protect_path_truncate, const struct path *path, int ret)
+{
+	if (ret)
+		return ret;
+	if (dentry_guarded(BPF_CORE_READ(path, dentry)) && !trusted_task())
+		return refuse(MG_PR_WRITE);
+	return 0;
+}
+
+/* Removing DENTRY from DIR. */
+static __always_inline int removal(const struct path *dir, struct dentry *dentry)
+{
+	if (dentry_flags(dentry) & MG_PROT_ANCESTOR)
+		return refuse(MG_PR_NAMESPACE);
+	if (trusted_task())
+		return 0;
+	if ((dentry_flags(dentry) & MG_PROT_OBJECT) ||
+	    (dentry_flags(BPF_CORE_READ(dir, dentry)) & MG_PROT_OBJECT))
+		return refuse(MG_PR_NAMESPACE);
+	return 0;
+}
+
+SEC("lsm/path_unlink")
+int BPF_PROG(protect_path_unlink, const struct path *dir, struct dentry *dentry, int ret)
+{
+	if (ret)
+		return ret;
+	return removal(dir, dentry);
+}
+
+SEC("lsm/path_rmdir")
+int BPF_PROG(protect_path_rmdir, const struct path *dir, struct dentry *dentry, int ret)
+{
+	if (ret)
+		return ret;
+	return removal(dir, dentry);
+}
+
+SEC("lsm/path_rename")
+int BPF_PROG(protect_path_rename, const struct path *old_dir, struct dentry *old_dentry,
+	     const struct path *new_dir, struct dentry *new_dentry, unsigned int flags, int ret)
+{
+	__u32 of, nf;
+
+	if (ret)
+		return ret;
+	of = dentry_flags(old_dentry);
+	nf = dentry_flags(new_dentry); /* 0 when the target does not exist */
+	if ((of | nf) & MG_PROT_ANCESTOR)
+		return refuse(MG_PR_NAMESPACE);
+	if (trusted_task())
+		return 0;
+	if ((of | nf) & MG_PROT_OBJECT)
+		return refuse(MG_PR_NAMESPACE);
+	if (dentry_flags(BPF_CORE_READ(old_dir, dentry)) & MG_PROT_OBJECT)
+		return refuse(MG_PR_NAMESPACE);
+	if (new_entry_refused(BPF_CORE_READ(new_dir, dentry), new_dentry))
+		return refuse(MG_PR_NAMESPACE);
+	return 0;
+}
+
+SEC("lsm/path_link")
+int BPF_PROG(protect_path_link, struct dentry *old_dentry, const struct path *new_dir,
+	     struct dentry *new_dentry, int ret)
+{
+	if (ret)
+		return ret;
+	if (trusted_task())
+		return 0;
+	if (dentry_guarded(old_dentry) || new_entry_refused(BPF_CORE_READ(new_dir, dentry), new_dentry))
+		return refuse(MG_PR_NAMESPACE);
+	return 0;
+}
+
+SEC("lsm/path_symlink")
+int BPF_PROG(protect_path_symlink, const struct path *dir, struct dentry *dentry,
+	     const char *old_name, int ret)
+{
+	if (ret)
+		return ret;
+	if (!trusted_task() && new_entry_refused(BPF_CORE_READ(dir, dentry), dentry))
+		return refuse(MG_PR_NAMESPACE);
+	return 0;
+}
+
+/* Also reached by open(O_CREAT) of a new file. */
+SEC("lsm/path_mknod")
+int BPF_PROG(protect_path_mknod, const struct path *dir, struct dentry *dentry, unsigned short mode,
+	     unsigned int dev, int ret)
+{
+	if (ret)
+		return ret;
+	if (!trusted_task() && new_entry_refused(BPF_CORE_READ(dir, dentry), dentry))
+		return refuse(MG_PR_NAMESPACE);
+	return 0;
+}
+
+SEC("lsm/path_mkdir")
+int BPF_PROG(protect_path_mkdir, const struct path *dir, struct dentry *dentry, unsigned short mode,
+	     int ret)
+{
+	if (ret)
+		return ret;
+	if (!trusted_task() && new_entry_refused(BPF_CORE_READ(dir, dentry), dentry))
+		return refuse(MG_PR_NAMESPACE);
+	return 0;
+}
+
+/* ---- Attributes ------------------------------------------------------- */
+
+static __always_inline int attr_change(struct dentry *d)
+{
+	if (dentry_guarded(d) && !trusted_task())
+		return refuse(MG_PR_ATTR);
+	return 0;
+}
+
+SEC("lsm/path_chmod")
+int BPF_PROG(protect_path_chmod, const struct path *path, unsigned short mode, int ret)
+{
+	return ret ? ret : attr_change(BPF_CORE_READ(path, dentry));
+}
+
+SEC("lsm/path_chown")
+int BPF_PROG(protect_path_chown, const struct path *path, __u32 uid, __u32 gid, int ret)
+{
+	return ret ? ret : attr_change(BPF_CORE_READ(path, dentry));
+}
+
+/* utimes, and every other notify_change(): size, mode, owner, times. */
+SEC("lsm/inode_setattr")
+int BPF_PROG(protect_inode_setattr, struct dentry *dentry, void *attr, int ret)
+{
+	return ret ? ret : attr_change(dentry);
+}
+
+/* Every xattr: security.capability, security.ima, system.posix_acl_*, user.*, trusted.* */
+SEC("lsm/inode_setxattr")
+int BPF_PROG(protect_inode_setxattr, void *mnt_userns, struct dentry *dentry, const char *name,
+	     const void *value, __u64 size, int flags, int ret)
+{
+	return ret ? ret : attr_change(dentry);
+}
+
+SEC("lsm/inode_removexattr")
+int BPF_PROG(protect_inode_removexattr, void *mnt_userns, struct dentry *dentry, const char *name,
+	     int ret)
+{
+	return ret ? ret : attr_change(dentry);
+}
+
+/* ---- ioctl and mmap --------------------------------------------------- */
+
+static __always_inline int ioctl_check(struct file *file, unsigned int cmd)
+{
+	struct inode *inode = BPF_CORE_READ(file, f_inode);
+	bool bad = ((cmd >> 30) & IOC_DIR_WRITE) && cmd != FS_IOC_FIEMAP;
+
+	for (int i = 0; i < sizeof(bad_ioctls) / sizeof(bad_ioctls[0]); i++)
+		if (cmd == bad_ioctls[i])
+			bad = true;
+	if (!bad)
+		return 0;
+	if (guarded_blockdev(inode))
+		return refuse(MG_PR_BLOCKDEV);
+	if (trusted_task())
+		return 0;
+	if (file_guarded(file) || (inode_flags(inode) & MG_PROT_ANCESTOR))
+		return refuse(MG_PR_WRITE);
+	return 0;
+}
+
+SEC("lsm/file_ioctl")
+int BPF_PROG(protect_file_ioctl, struct file *file, unsigned int cmd, unsigned long arg, int ret)
+{
+	return ret ? ret : ioctl_check(file, cmd);
+}
+
+SEC("lsm/file_ioctl_compat")
+int BPF_PROG(protect_file_ioctl_compat, struct file *file, unsigned int cmd, unsigned long arg,
+	     int ret)
+{
+	return ret ? ret : ioctl_check(file, cmd);
+}
+
+SEC("lsm/mmap_file")
+int BPF_PROG(protect_mmap_file, struct file *file, unsigned long reqprot, unsigned long prot,
+	     unsigned long flags, int ret)
+{
+	if (ret)
+		return ret;
+	if (!file || !(prot & PROT_WRITE) || !(flags & MAP_SHARED))
+		return 0;
+	if (guarded_blockdev(BPF_CORE_READ(file, f_inode)))
+		return refuse(MG_PR_BLOCKDEV);
+	if (file_guarded(file) && !trusted_task())
+		return refuse(MG_PR_WRITE);
+	return 0;
+}
+
+SEC("lsm/file_mprotect")
+int BPF_PROG(protect_file_mprotect, struct vm_area_struct *vma, unsigned long reqprot,
+	     unsigned long prot, int ret)
+{
+	struct file *file;
+
+	if (ret)
+		return ret;
+	file = BPF_CORE_READ(vma, vm_file);
+	if (!file || !(prot & PROT_WRITE) || !(BPF_CORE_READ(vma, vm_flags) & VM_SHARED))
+		return 0;
+	if (guarded_blockdev(BPF_CORE_READ(file, f_inode)))
+		return refuse(MG_PR_BLOCKDEV);
+	if (file_guarded(file) && !trusted_task())
+		return refuse(MG_PR_WRITE);
+	return 0;
+}
+
+/* ---- Mounts ----------------------------------------------------------- */
+
+static __always_inline bool mount_root_guarded(struct vfsmount *mnt)
+{
+	if (!mnt)
+		return false;
+	if (dentry_flags(BPF_CORE_READ(mnt, mnt_root)) & (MG_PROT_OBJECT | MG_PROT_ANCESTOR))
+		return true;
+	return dev_flags(BPF_CORE_READ(mnt, mnt_sb, s_dev)) & MG_DEV_FS;
+}
+
+/*
+ * Nothing may be mounted on a protected object or an ancestor: it would hide
+ * or replace it.  In a new mount namespace a bind onto an ancestor stays
+ * allowed (systemd's ProtectSystem= binds /usr and /etc onto themselves); the
+ * trusted program never runs there (protect_bprm_check_security), and a new
+ * file system or a bind onto a protected object is refused everywhere.
+ * Propagation changes and remounts add nothing and stay allowed.
+ */
+SEC("lsm/sb_mount")
+int BPF_PROG(protect_sb_mount, const char *dev_name, const struct path *path, const char *type,
+	     unsigned long flags, void *data, int ret)
+{
+	__u32 f;
+
+	if (ret)
+		return ret;
+	if (flags & (MS_REMOUNT | MS_SHARED | MS_PRIVATE | MS_SLAVE | MS_UNBINDABLE))
+		return 0;
+	/* mount(2)'s MS_MOVE names its source as a string this hook cannot
+	 * resolve: refuse it where the trusted program lives (move_mount(2) is
+	 * checked on both ends). */
+	if ((flags & MS_MOVE) && in_initial_mntns())
+		return refuse(MG_PR_MOUNT);
+	f = dentry_flags(BPF_CORE_READ(path, dentry));
+	if (f & MG_PROT_OBJECT)
+		return refuse(MG_PR_MOUNT);
+	if ((f & MG_PROT_ANCESTOR) && (!(flags & MS_BIND) || in_initial_mntns()))
+		return refuse(MG_PR_MOUNT);
+	return 0;
+}
+
+/* move_mount(2) and fsmount: both ends are known. */
+SEC("lsm/move_mount")
+int BPF_PROG(protect_move_mount, const struct path *from_path, const struct path *to_path, int ret)
+{
+	if (ret)
+		return ret;
+	if (dentry_flags(BPF_CORE_READ(to_path, dentry)) & (MG_PROT_OBJECT | MG_PROT_ANCESTOR))
+		return refuse(MG_PR_MOUNT);
+	if (mount_root_guarded(BPF_CORE_READ(from_path, mnt)) &&
+	    BPF_CORE_READ(from_path, dentry) == BPF_CORE_READ(from_path, mnt, mnt_root))
+		return refuse(MG_PR_MOUNT);
+	return 0;
+}
+
+/* Unmounting bpffs drops the pins (and with them the guard); unmounting the
+ * file system of the protected files would let another take its place. */
+SEC("lsm/sb_umount")
+int BPF_PROG(protect_sb_umount, struct vfsmount *mnt, int flags, int ret)
+{
+	if (ret)
+		return ret;
+	if (mount_root_guarded(mnt))
+		return refuse(MG_PR_MOUNT);
+	return 0;
+}
+
+SEC("lsm/sb_pivotroot")
+int BPF_PROG(protect_sb_pivotroot, const struct path *old_path, const struct path *new_path, int ret)
+{
+	if (ret)
+		return ret;
+	if (in_initial_mntns())
+		return refuse(MG_PR_MOUNT);
+	return 0;
+}
+
+/* ---- The trusted program ---------------------------------------------- */
+
+static __always_inline bool is_trusted_file(struct file *file)
+{
+	struct inode *inode = BPF_CORE_READ(file, f_inode);
+
+	return cfg.trusted_ino && BPF_CORE_READ(inode, i_ino) == cfg.trusted_ino &&
+	       BPF_CORE_READ(inode, i_sb, s_dev) == cfg.trusted_dev;
+}
+
+/* The real root and mount namespace: a chroot or a private namespace could
+ * show the trusted program another trust store. */
+static __always_inline bool in_real_root(void)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct vfsmount *mnt = BPF_CORE_READ(task, fs, root.mnt);
+	struct inode *root = BPF_CORE_READ(task, fs, root.dentry, d_inode);
+	struct mount *m;
+
+	if (!mnt || !root || !in_initial_mntns())
+		return false;
+	m = (void *)mnt - bpf_core_field_offset(struct mount, mnt);
+	return BPF_CORE_READ(m, mnt_id) == cfg.root_mnt_id &&
+	       BPF_CORE_READ(root, i_ino) == cfg.root_ino &&
+	       BPF_CORE_READ(root, i_sb, s_dev) == cfg.root_dev;
+}
+
+SEC("lsm/bprm_check_security")
+int BPF_PROG(protect_bprm_check_security, struct linux_binprm *bprm, int ret)
+{
+	if (ret)
+		return ret;
+	if (is_trusted_file(BPF_CORE_READ(bprm, file)) && !in_real_root())
+		return refuse(MG_PR_EXEC);
+	return 0;
+}
+
+SEC("lsm/bprm_committed_creds")
+int BPF_PROG(protect_bprm_committed_creds, struct linux_binprm *bprm)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	bool match = is_trusted_file(BPF_CORE_READ(bprm, file)) && !task->ptrace && in_real_root();
+	struct task_tag *t = bpf_task_storage_get(&prot_tags, task, 0,
+						   match ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+
+	if (t)
+		t->trusted = match;
+	return 0;
+}
+
+/* ---- bpf() ------------------------------------------------------------ */
+
+struct scan_ctx {
+	const struct bpf_insn *insns;
+	__s32 sig, sig_thread;
+	bool found;
+};
+
+static long scan_insn(__u32 i, struct scan_ctx *c)
+{
+	struct bpf_insn insn;
+
+	if (bpf_probe_read_kernel(&insn, sizeof(insn), &c->insns[i]))
+		return 1;
+	if (insn.code == (BPF_JMP | BPF_CALL) && insn.src_reg == 0 &&
+	    (insn.imm == c->sig || insn.imm == c->sig_thread)) {
+		c->found = true;
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * bpf_send_signal() signals the current task with SEND_SIG_PRIV, which no LSM
+ * hook sees: a program attached anywhere the trusted program passes could
+ * kill it.  The verified program is final here (helper calls hold their
+ * offset from __bpf_call_base): refuse any that calls it.
+ */
+static __always_inline bool calls_send_signal(struct bpf_prog *prog)
+{
+	struct scan_ctx c = {};
+	__u32 len;
+
+	if (!cfg.send_signal_off || !cfg.send_signal_thread_off)
+		return false;
+	c.insns = (void *)prog + bpf_core_field_offset(struct bpf_prog, insnsi);
+	c.sig = cfg.send_signal_off;
+	c.sig_thread = cfg.send_signal_thread_off;
+	len = BPF_CORE_READ(prog, len);
+	if (len > 1000000)
+		return true;
+	bpf_loop(len, scan_insn, &c, 0);
+	return c.found;
+}
+
+SEC("lsm/bpf")
+int BPF_PROG(protect_bpf, int cmd, union bpf_attr *attr, unsigned int size, int ret)
+{
+	if (ret)
+		return ret;
+	switch (cmd) {
+	case BPF_PROG_GET_FD_BY_ID:
+		if (id_protected(MG_ID_PROG, BPF_CORE_READ(attr, prog_id)))
+			return refuse(MG_PR_BPF);
+		break;
+	case BPF_LINK_GET_FD_BY_ID:
+		if (id_protected(MG_ID_LINK, BPF_CORE_READ(attr, link_id)))
+			return refuse(MG_PR_BPF);
+		break;
+	case BPF_PROG_LOAD:
+		/* fmod_ret attaches only to security_* functions here (no error
+		 * injection): its one use is to override LSM decisions. */
+		if (BPF_CORE_READ(attr, prog_type) == BPF_PROG_TYPE_TRACING &&
+		    BPF_CORE_READ(attr, expected_attach_type) == BPF_MODIFY_RETURN)
+			return refuse(MG_PR_BPF);
+		break;
+	}
+	return 0;
+}
+
+/*
+ * Every new fd of a map: the guard's maps are the trusted program's alone.
+ * Not even a read-only fd for others: BPF_MAP_FREEZE checks no fd mode, and
+ * a frozen admitted map would stop admissions.
+ */
+SEC("lsm/bpf_map")
+int BPF_PROG(protect_bpf_map, struct bpf_map *map, unsigned int fmode, int ret)
+{
+	if (ret)
+		return ret;
+	if (id_protected(MG_ID_MAP, BPF_CORE_READ(map, id)) && !trusted_task())
+		return refuse(MG_PR_BPF);
+	return 0;
+}
+
+/* Every new fd of a program, including the one BPF_PROG_LOAD returns. */
+SEC("lsm/bpf_prog")
+int BPF_PROG(protect_bpf_prog, struct bpf_prog *prog, int ret)
+{
+	struct bpf_prog *dst;
+
+	if (ret)
+		return ret;
+	if (id_protected(MG_ID_PROG, BPF_CORE_READ(prog, aux, id)))
+		return refuse(MG_PR_BPF);
+	/* freplace, fentry, fexit targeting one of ours */
+	dst = BPF_CORE_READ(prog, aux, dst_prog);
+	if (dst && id_protected(MG_ID_PROG, BPF_CORE_READ(dst, aux, id)))
+		return refuse(MG_PR_BPF);
+	if (calls_send_signal(prog))
+		return refuse(MG_PR_BPF);
+	return 0;
+}
+
+/* ---- Kernel integrity ------------------------------------------------- */
+
+/*
+ * Integrity reasons: /dev/mem, /dev/port, MSR, iopl/ioperm, PCI BARs,
+ * hibernation, ACPI tables, debugfs, bpf_probe_write_user, kexec...  Deny.
+ * LOCKDOWN_MODULE_SIGNATURE is the guard's per-load decision: never touched
+ * here.  Confidentiality reasons stay allowed (tracing keeps working).
+ */
+SEC("lsm/locked_down")
+int BPF_PROG(protect_locked_down, enum lockdown_reason what, int ret)
+{
+	if (ret)
+		return ret;
+	if (what == bpf_core_enum_value(enum lockdown_reason, LOCKDOWN_MODULE_SIGNATURE))
+		return 0;
+	if (what > 0 && what < bpf_core_enum_value(enum lockdown_reason, LOCKDOWN_INTEGRITY_MAX))
+		return refuse(MG_PR_LOCKDOWN);
+	return 0;
+}
+
+/* kexec_file_load: a kernel signed by the distribution would boot without the guard. */
+SEC("lsm/kernel_read_file")
+int BPF_PROG(protect_kernel_read_file, struct file *file, enum kernel_read_file_id id, bool contents,
+	     int ret)
+{
+	if (ret)
+		return ret;
+	if (id == bpf_core_enum_value(enum kernel_read_file_id, READING_KEXEC_IMAGE) ||
+	    id == bpf_core_enum_value(enum kernel_read_file_id, READING_KEXEC_INITRAMFS))
+		return refuse(MG_PR_KEXEC);
+	return 0;
+}
+
+/* kexec_load */
+SEC("lsm/kernel_load_data")
+int BPF_PROG(protect_kernel_load_data, enum kernel_load_data_id id, bool contents, int ret)
+{
+	if (ret)
+		return ret;
+	if (id == bpf_core_enum_value(enum kernel_load_data_id, LOADING_KEXEC_IMAGE) ||
+	    id == bpf_core_enum_value(enum kernel_load_data_id, LOADING_KEXEC_INITRAMFS))
+		return refuse(MG_PR_KEXEC);
+	return 0;
+}

@@ -1,0 +1,536 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Self-protection: load bpf/protect.bpf.c right after the guard, fill its
+ * maps with the protected set and the ids of every BPF object the guard and
+ * the protection consist of, attach, pin, seal.
+ *
+ * The protected set is keyed on (dev, ino).  Every path contributes:
+ *   - the object itself, and everything below it if it is a directory
+ *     (MG_PROT_OBJECT; entries made later are covered by their parent);
+ *   - every directory and symlink on the way to it, literal and resolved
+ *     (MG_PROT_ANCESTOR: not renamed, removed or mounted on);
+ *   - its file system (MG_DEV_FS: not unmounted) and the block devices under
+ *     that file system, partitions' whole disks and device-mapper slaves
+ *     included (MG_DEV_BLOCK: not opened for writing).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <glob.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "guard.h"
+#include "protect.h"
+#include "protect.skel.h"
+#include "selfprotect.h"
+
+#ifndef MODGUARD_BINDIR
+#define MODGUARD_BINDIR "/usr/bin"
+#endif
+
+/* Directories whose entries named modguard* are units of ours (or masks of them). */
+static const char *const unit_dirs[] = {
+	"/etc/systemd/system",
+	"/usr/lib/systemd/system",
+	"/lib/systemd/system",
+	"/usr/local/lib/systemd/system",
+};
+
+/* Default protected set; patterns are expanded with glob(3), missing ones skipped. */
+static const char *const defaults[] = {
+	MODGUARD_LIBEXECDIR, /* the trusted program */
+	MODGUARD_BINDIR "/modguard",
+	MODGUARD_BPFDIR,
+	MODGUARD_SYSCONFDIR,
+	"/etc/systemd/system/modguard*",
+	"/etc/systemd/system/*.wants/modguard*",
+	"/etc/systemd/system/*.requires/modguard*",
+	"/usr/lib/systemd/system/modguard*",
+	"/lib/systemd/system/modguard*",
+	"/usr/share/initramfs-tools/hooks/modguard*",
+	"/usr/share/initramfs-tools/scripts/*/modguard*",
+	"/etc/initramfs-tools/hooks/modguard*",
+	"/etc/initramfs-tools/scripts/*/modguard*",
+	"/usr/lib/dracut/modules.d/*modguard*",
+};
+
+static struct {
+	int inodes, devs, ids;
+	unsigned objects, ancestors, devices, bpf_ids;
+	int err;
+} st;
+
+static __u64 kdev(dev_t d)
+{
+	return ((__u64)major(d) << 20) | minor(d);
+}
+
+static int mark_inode(dev_t dev, ino_t ino, __u32 flags)
+{
+	struct mg_inode_key k = { .dev = kdev(dev), .ino = ino };
+	__u32 old = 0, v;
+
+	bpf_map_lookup_elem(st.inodes, &k, &old);
+	v = old | flags;
+	if (v == old)
+		return 0;
+	if (bpf_map_update_elem(st.inodes, &k, &v, BPF_ANY)) {
+		msg("protected set: cannot add inode %llu on %u:%u: %s (more than %d?)",
+		    (unsigned long long)ino, major(dev), minor(dev), strerror(errno),
+		    MG_PROT_INODES_MAX);
+		st.err = -1;
+		return -1;
+	}
+	if ((flags & MG_PROT_OBJECT) && !(old & MG_PROT_OBJECT))
+		st.objects++;
+	if ((flags & MG_PROT_ANCESTOR) && !(old & MG_PROT_ANCESTOR))
+		st.ancestors++;
+	return 0;
+}
+
+static void mark_dev(__u64 dev, __u32 flags)
+{
+	__u32 old = 0, v;
+
+	bpf_map_lookup_elem(st.devs, &dev, &old);
+	v = old | flags;
+	if (v == old)
+		return;
+	if (bpf_map_update_elem(st.devs, &dev, &v, BPF_ANY)) {
+		msg("protected set: cannot add device %u:%u: %s", (unsigned)(dev >> 20),
+		    (unsigned)(dev & 0xfffff), strerror(errno));
+		st.err = -1;
+		return;
+	}
+	if (!old)
+		st.devices++;
+}
+
+/* The block device MAJ:MIN, its whole disk, and what it is stacked on. */
+static void mark_blockdev(unsigned ma, unsigned mi, int depth)
+{
+	char path[PATH_MAX + 32], real[PATH_MAX], buf[32];
+	struct dirent *e;
+	unsigned a, b;
+	DIR *d;
+	FILE *f;
+
+	if (depth > 8)
+		return;
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u", ma, mi);
+	if (!realpath(path, real))
+		return; /* not a block device: tmpfs, rootfs, bpffs... */
+	mark_dev(((__u64)ma << 20) | mi, MG_DEV_BLOCK);
+	/* A partition: writes to the whole disk reach it too. */
+	snprintf(path, sizeof(path), "%s/partition", real);
+	if (access(path, F_OK) == 0) {
+		snprintf(path, sizeof(path), "%s/../dev", real);
+		f = fopen(path, "re");
+		if (f && fgets(buf, sizeof(buf), f) && sscanf(buf, "%u:%u", &a, &b) == 2)
+			mark_blockdev(a, b, depth + 1);
+		if (f)
+			fclose(f);
+	}
+	/* device-mapper, md, loop-backed stacks: every slave. */
+	snprintf(path, sizeof(path), "%s/slaves", real);
+	d = opendir(path);
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		char dev[PATH_MAX + 300];
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(dev, sizeof(dev), "%s/slaves/%s/dev", real, e->d_name);
+		f = fopen(dev, "re");
+		if (f && fgets(buf, sizeof(buf), f) && sscanf(buf, "%u:%u", &a, &b) == 2)
+			mark_blockdev(a, b, depth + 1);
+		if (f)
+			fclose(f);
+	}
+	closedir(d);
+}
+
+static void mark_fs(dev_t dev)
+{
+	mark_dev(kdev(dev), MG_DEV_FS);
+	mark_blockdev(major(dev), minor(dev), 0);
+}
+
+static int walk_one(const char *path, const struct stat *sb, int type, struct FTW *ftw)
+{
+	if (type == FTW_NS || type == FTW_DNR) {
+		msg("%s: cannot protect: %s", path, strerror(errno));
+		st.err = -1;
+		return 0;
+	}
+	mark_inode(sb->st_dev, sb->st_ino, MG_PROT_OBJECT);
+	return 0;
+}
+
+/* Every directory and symlink from "/" down to PATH (PATH itself excluded). */
+static void mark_ancestors(const char *path)
+{
+	char buf[PATH_MAX];
+	struct stat sb;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *s = buf + strlen(buf); s > buf; s--) {
+		if (*s != '/')
+			continue;
+		*s = 0;
+		if (lstat(buf[0] ? buf : "/", &sb) == 0)
+			mark_inode(sb.st_dev, sb.st_ino, MG_PROT_ANCESTOR);
+		/* The mount on it, when there is one: stat follows to its root. */
+		if (stat(buf[0] ? buf : "/", &sb) == 0)
+			mark_inode(sb.st_dev, sb.st_ino, MG_PROT_ANCESTOR);
+	}
+	if (lstat("/", &sb) == 0)
+		mark_inode(sb.st_dev, sb.st_ino, MG_PROT_ANCESTOR);
+}
+
+/* Protect PATH (no glob): itself (a symlink as a symlink), its tree, its way from "/". */
+static void protect_path(const char *path)
+{
+	char real[PATH_MAX], dir[PATH_MAX];
+	struct stat sb;
+
+	if (lstat(path, &sb))
+		return; /* optional: absent from this installation */
+	mark_ancestors(path);
+	if (S_ISLNK(sb.st_mode)) {
+		/* An enablement link: the link and the resolved way to it, not its target. */
+		mark_inode(sb.st_dev, sb.st_ino, MG_PROT_OBJECT);
+		mark_fs(sb.st_dev);
+		snprintf(dir, sizeof(dir), "%s", path);
+		*strrchr(dir, '/') = 0;
+		if (dir[0] && realpath(dir, real)) {
+			mark_ancestors(real);
+			if (lstat(real, &sb) == 0)
+				mark_inode(sb.st_dev, sb.st_ino, MG_PROT_ANCESTOR);
+		}
+		return;
+	}
+	if (!realpath(path, real)) {
+		msg("%s: %s", path, strerror(errno));
+		st.err = -1;
+		return;
+	}
+	mark_ancestors(real);
+	mark_fs(sb.st_dev);
+	/* Not across mounts: a mount inside a protected tree is refused from now on. */
+	if (nftw(real, walk_one, 32, FTW_PHYS | FTW_MOUNT)) {
+		msg("%s: cannot walk: %s", real, strerror(errno));
+		st.err = -1;
+	}
+}
+
+static void protect_pattern(const char *pat)
+{
+	glob_t g;
+
+	if (!strpbrk(pat, "*?[")) {
+		protect_path(pat);
+		return;
+	}
+	if (glob(pat, GLOB_NOSORT, NULL, &g) == 0)
+		for (size_t i = 0; i < g.gl_pathc; i++)
+			protect_path(g.gl_pathv[i]);
+	globfree(&g);
+}
+
+static void mark_unit_dirs(void)
+{
+	struct stat sb;
+	glob_t g;
+
+	for (size_t i = 0; i < sizeof(unit_dirs) / sizeof(unit_dirs[0]); i++) {
+		if (stat(unit_dirs[i], &sb) == 0) {
+			mark_inode(sb.st_dev, sb.st_ino, MG_PROT_UNIT_DIR);
+			mark_ancestors(unit_dirs[i]);
+			mark_inode(sb.st_dev, sb.st_ino, MG_PROT_ANCESTOR);
+		}
+	}
+	/* Enablement directories: no new modguard* link (nor removal of ours). */
+	if (glob("/etc/systemd/system/*.wants", GLOB_NOSORT | GLOB_ONLYDIR, NULL, &g) == 0)
+		for (size_t i = 0; i < g.gl_pathc; i++)
+			if (stat(g.gl_pathv[i], &sb) == 0)
+				mark_inode(sb.st_dev, sb.st_ino, MG_PROT_UNIT_DIR);
+	globfree(&g);
+}
+
+/* ---- BPF ids ---------------------------------------------------------- */
+
+static void add_id(__u32 kind, __u32 id)
+{
+	struct mg_id_key k = { .kind = kind, .id = id };
+	__u32 one = 1;
+
+	if (!id)
+		return;
+	if (bpf_map_update_elem(st.ids, &k, &one, BPF_NOEXIST) == 0)
+		st.bpf_ids++;
+	else if (errno != EEXIST) {
+		msg("cannot record BPF id %u: %s", id, strerror(errno));
+		st.err = -1;
+	}
+}
+
+/* A program and every map it uses (.rodata, .bss, task storage: pinned or not). */
+static void add_prog(__u32 prog_id, int fd)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info), ids[64], n;
+	int own = -1;
+
+	add_id(MG_ID_PROG, prog_id);
+	if (fd < 0)
+		fd = own = bpf_prog_get_fd_by_id(prog_id);
+	if (fd < 0) {
+		msg("BPF program %u: %s", prog_id, strerror(errno));
+		st.err = -1;
+		return;
+	}
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0) {
+		n = info.nr_map_ids < 64 ? info.nr_map_ids : 64;
+		memset(&info, 0, sizeof(info));
+		info.nr_map_ids = n;
+		info.map_ids = (__u64)(unsigned long)ids;
+		len = sizeof(info);
+		if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0)
+			for (__u32 i = 0; i < n; i++)
+				add_id(MG_ID_MAP, ids[i]);
+	}
+	if (own >= 0)
+		close(own);
+}
+
+/* Kind of a BPF fd, from its anon inode name. */
+static int fd_kind(int fd)
+{
+	char link[64], target[64] = "";
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	if (readlink(link, target, sizeof(target) - 1) < 0)
+		return 0;
+	if (strstr(target, "bpf-map"))
+		return MG_ID_MAP;
+	if (strstr(target, "bpf_link"))
+		return MG_ID_LINK;
+	if (strstr(target, "bpf-prog"))
+		return MG_ID_PROG;
+	return 0;
+}
+
+/* Everything pinned in DIR: maps, links and the links' programs. */
+static void add_pinned(const char *dir)
+{
+	struct dirent *e;
+	DIR *d = opendir(dir);
+
+	if (!d) {
+		msg("%s: %s", dir, strerror(errno));
+		st.err = -1;
+		return;
+	}
+	while ((e = readdir(d))) {
+		char path[PATH_MAX];
+		int fd;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		fd = bpf_obj_get(path);
+		if (fd < 0) {
+			msg("%s: %s", path, strerror(errno));
+			st.err = -1;
+			continue;
+		}
+		switch (fd_kind(fd)) {
+		case MG_ID_MAP: {
+			struct bpf_map_info info = {};
+			__u32 len = sizeof(info);
+
+			if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0)
+				add_id(MG_ID_MAP, info.id);
+			break;
+		}
+		case MG_ID_LINK: {
+			struct bpf_link_info info = {};
+			__u32 len = sizeof(info);
+
+			if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0) {
+				add_id(MG_ID_LINK, info.id);
+				add_prog(info.prog_id, -1);
+			}
+			break;
+		}
+		case MG_ID_PROG: {
+			struct bpf_prog_info info = {};
+			__u32 len = sizeof(info);
+
+			if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0)
+				add_prog(info.id, fd);
+			break;
+		}
+		}
+		close(fd);
+	}
+	closedir(d);
+}
+
+/* Offsets of the bpf_send_signal helpers from __bpf_call_base. */
+static void send_signal_offsets(__s32 *sig, __s32 *sig_thread)
+{
+	unsigned long long a, base = 0, s = 0, t = 0;
+	char line[256], type, name[200];
+	FILE *f = fopen("/proc/kallsyms", "re");
+
+	*sig = *sig_thread = 0;
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%llx %c %199s", &a, &type, name) != 3)
+			continue;
+		if (!strcmp(name, "__bpf_call_base"))
+			base = a;
+		else if (!strcmp(name, "bpf_send_signal"))
+			s = a;
+		else if (!strcmp(name, "bpf_send_signal_thread"))
+			t = a;
+	}
+	fclose(f);
+	if (base && s && t) {
+		*sig = (__s32)(s - base);
+		*sig_thread = (__s32)(t - base);
+	}
+}
+
+static int pin_map(struct bpf_map *map, const char *name)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", MG_PROTECT_PIN_DIR, name);
+	if (bpf_map__pin(map, path)) {
+		msg("%s: cannot pin: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int protect_start(const struct policy *pol)
+{
+	struct protect_bpf *skel;
+	struct bpf_program *p;
+	struct bpf_map *m;
+	struct stat self, root, ns;
+	struct statx sx;
+	int ret = -1;
+
+	if (stat("/proc/self/exe", &self) || stat("/", &root) || stat("/proc/self/ns/mnt", &ns) ||
+	    statx(AT_FDCWD, "/", 0, STATX_MNT_ID, &sx) || !(sx.stx_mask & STATX_MNT_ID)) {
+		msg("self-protection: cannot identify the trusted program's root: %s", strerror(errno));
+		return -1;
+	}
+	skel = protect_bpf__open();
+	if (!skel) {
+		msg("self-protection: cannot open its BPF object: %s", strerror(errno));
+		return -1;
+	}
+	skel->rodata->cfg.trusted_dev = kdev(self.st_dev);
+	skel->rodata->cfg.trusted_ino = self.st_ino;
+	skel->rodata->cfg.root_dev = kdev(root.st_dev);
+	skel->rodata->cfg.root_ino = root.st_ino;
+	skel->rodata->cfg.root_mnt_id = sx.stx_mnt_id;
+	skel->rodata->cfg.root_mntns = ns.st_ino;
+	skel->rodata->cfg.enforce = !pol->permissive;
+	send_signal_offsets(&skel->rodata->cfg.send_signal_off,
+			    &skel->rodata->cfg.send_signal_thread_off);
+	if (!skel->rodata->cfg.send_signal_off)
+		msg("WARNING: /proc/kallsyms hides bpf_send_signal: programs calling it are not refused");
+	if (protect_bpf__load(skel)) {
+		msg("self-protection: cannot load its BPF programs: %s", strerror(errno));
+		goto out;
+	}
+	st.inodes = bpf_map__fd(skel->maps.prot_inodes);
+	st.devs = bpf_map__fd(skel->maps.prot_devs);
+	st.ids = bpf_map__fd(skel->maps.prot_ids);
+
+	/* The set, before any program runs. */
+	mark_inode(self.st_dev, self.st_ino, MG_PROT_OBJECT);
+	mark_fs(self.st_dev);
+	for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
+		protect_pattern(defaults[i]);
+	for (unsigned i = 0; i < pol->n_protect; i++)
+		protect_pattern(pol->protect[i]);
+	mark_unit_dirs();
+	mark_ancestors(MG_PIN_DIR "/x");
+	mark_ancestors(MG_PROTECT_PIN_DIR "/x");
+
+	/* The guard's objects and ours. */
+	add_pinned(MG_PIN_DIR);
+	bpf_object__for_each_program(p, skel->obj) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+
+		if (bpf_obj_get_info_by_fd(bpf_program__fd(p), &info, &len) == 0)
+			add_prog(info.id, bpf_program__fd(p));
+	}
+	bpf_object__for_each_map(m, skel->obj) {
+		struct bpf_map_info info = {};
+		__u32 len = sizeof(info);
+
+		if (bpf_obj_get_info_by_fd(bpf_map__fd(m), &info, &len) == 0)
+			add_id(MG_ID_MAP, info.id);
+	}
+	if (st.err)
+		goto out;
+
+	if (mkdir(MG_PROTECT_PIN_DIR, 0700) && errno != EEXIST) {
+		msg("%s: %s", MG_PROTECT_PIN_DIR, strerror(errno));
+		goto out;
+	}
+	if (pin_map(skel->maps.prot_inodes, "inodes") || pin_map(skel->maps.prot_devs, "devices") ||
+	    pin_map(skel->maps.prot_ids, "ids") || pin_map(skel->maps.prot_stats, "stats"))
+		goto out;
+	bpf_object__for_each_program(p, skel->obj) {
+		struct bpf_link *l = bpf_program__attach(p);
+		struct bpf_link_info info = {};
+		__u32 len = sizeof(info);
+		char path[PATH_MAX];
+
+		if (!l) {
+			msg("self-protection: cannot attach %s: %s", bpf_program__name(p), strerror(errno));
+			goto out;
+		}
+		if (bpf_obj_get_info_by_fd(bpf_link__fd(l), &info, &len) == 0)
+			add_id(MG_ID_LINK, info.id);
+		snprintf(path, sizeof(path), "%s/link_%s", MG_PROTECT_PIN_DIR, bpf_program__name(p));
+		if (bpf_link__pin(l, path)) {
+			msg("%s: cannot pin: %s", path, strerror(errno));
+			goto out;
+		}
+	}
+	/* Seal: the pins themselves, now that they all exist. */
+	protect_path(MG_PIN_DIR);
+	protect_path(MG_PROTECT_PIN_DIR);
+	if (st.err)
+		goto out;
+	printf("self-protection locked: %u objects, %u ancestors, %u devices, %u BPF objects%s\n",
+	       st.objects, st.ancestors, st.devices, st.bpf_ids,
+	       pol->permissive ? " (permissive: refusals reported only)" : "");
+	ret = 0;
+out:
+	protect_bpf__destroy(skel); /* pinned links and maps stay */
+	return ret;
+}

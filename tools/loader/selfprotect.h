@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef MODGUARD_LOADER_SELFPROTECT_H
+#define MODGUARD_LOADER_SELFPROTECT_H
+
+#include "loader.h"
+
+/*
+ * Load the self-protection programs (bpf/protect.bpf.c) after the guard is
+ * pinned: fill the protected set (defaults plus the policy's "protect = PATH"
+ * lines), record the ids of the guard's and our own BPF objects, attach, pin,
+ * and finally seal the pin directories.  From then on, until reboot, only the
+ * trusted program may change a protected file, and nobody may undo any of it.
+ * 0, or -1 after a message saying what failed.
+ */
+int protect_start(const struct policy *pol);
+
+#endif
