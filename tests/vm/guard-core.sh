@@ -32,7 +32,6 @@ cp /tmp/m/evil.ko /tmp/m/evil-revoked-hash.ko
 mod_fp=$(sha256sum </tmp/m/evil-revoked-hash.ko | cut -d' ' -f1)
 printf '# test deny list\ncert %s\nmodule %s\n' "$cert_fp" "$mod_fp" >/etc/modguard/deny.list
 
-KMOD=$(command -v kmod || true)
 
 # ---- Start -----------------------------------------------------------------
 expect_ok modguard guard start
@@ -75,14 +74,29 @@ cp /tmp/m/hello.ko /tmp/m/swapped.ko
 expect_ok modguard admit /tmp/m/swapped.ko
 cat /tmp/m/evil.ko >/tmp/m/swapped.ko
 
+extra=$MG_KMODDIR/extra/modguard-test
+mount -t tmpfs tmpfs "$extra"
+cp "$MG_MODULES"/*.ko "$extra/"
 dmesg_mark
 for bad in evil-unsigned evil-untrusted evil-flipped evil-truncated evil-revoked-key evil-revoked-hash swapped; do
 	f=/tmp/m/$bad.ko
 	expect_fail EPERM insmod "$f"
 	expect_fail EPERM sysload finit "$f"
 	expect_fail EPERM sysload init "$f"
-	if [ -n "$KMOD" ]; then
-		expect_fail EPERM kmod insmod "$f"
+	if [ -n "$MG_KMOD" ]; then
+		expect_fail EPERM "$MG_KMOD/insmod" "$f"
+		# kmod modprobe by name: the bad file stands in for evil.ko in the module tree.
+		cp "$f" "$extra/evil.ko"
+		if "$MG_KMOD/modprobe" evil >/tmp/out 2>&1; then
+			not_ok "kmod modprobe evil ($bad) fails with EPERM (it succeeded)"
+		elif grep -q 'Operation not permitted' /tmp/out; then
+			ok "kmod modprobe evil ($bad) fails with EPERM"
+		else
+			not_ok "kmod modprobe evil ($bad) fails with EPERM (failed otherwise)"
+			sed 's/^/#   /' /tmp/out
+		fi
+	else
+		not_ok "Debian's kmod in the guest (\$MG_KMOD)"
 	fi
 	expect_exit 1 "modguard load refuses $bad" modguard load "$f"
 done
@@ -102,7 +116,7 @@ expect_ok insmod /tmp/m/hello.ko
 expect_dmesg 'modguard-test: hello loaded' "admitted hello ran its init"
 expect_ok rmmod hello
 expect_ok sysload finit /tmp/m/dep_a.ko
-expect_ok insmod /tmp/m/dep_b.ko
+expect_ok "$MG_KMOD/insmod" /tmp/m/dep_b.ko
 expect_dmesg 'dep_b loaded, dep_a says 42' "admitted dep_a/dep_b chain loaded"
 expect_ok rmmod dep_b
 expect_ok rmmod dep_a

@@ -20,7 +20,7 @@ expect_ok modguard guard start
 
 # ---- Debian modules, kernel keys ------------------------------------------
 dmesg_mark
-expect_ok modprobe vfat
+expect_ok "$MG_KMOD/modprobe" vfat
 if module_loaded vfat && module_loaded fat; then ok "vfat and its dependency fat loaded"; else not_ok "vfat and its dependency fat loaded"; fi
 expect_ok modguard modprobe udf
 if module_loaded udf && module_loaded cdrom && module_loaded crc_itu_t; then
@@ -42,8 +42,9 @@ expect_fail EPERM insmod /tmp/m/crc7-flipped.ko
 if module_loaded crc7; then not_ok "flipped crc7 not loaded"; else ok "flipped crc7 not loaded"; fi
 
 # ---- modprobe of owner-signed modules --------------------------------------
-# Not admitted yet: busybox modprobe is refused, modguard modprobe goes through the trusted program.
+# Not admitted yet: busybox and kmod modprobe are refused, modguard modprobe goes through the trusted program.
 expect_fail EPERM modprobe dep_b
+expect_fail EPERM "$MG_KMOD/modprobe" dep_b
 if module_loaded dep_a || module_loaded dep_b; then not_ok "nothing of the dep_b chain loaded"; else ok "nothing of the dep_b chain loaded"; fi
 dmesg_mark
 expect_ok modguard modprobe dep_b
@@ -62,11 +63,16 @@ expect_ok rmmod params
 echo "blacklist hello" >/etc/modprobe.d/bl.conf
 expect_ok /tmp/bin/modprobe -n -v dep_a
 
-# Admitted: the stock busybox modprobe loads the chain.
+# Admitted: the stock busybox and kmod modprobe load the chain.
 expect_ok modguard admit "$extra/dep_a.ko" "$extra/dep_b.ko"
 dmesg_mark
 expect_ok modprobe dep_b
 expect_dmesg 'dep_b loaded, dep_a says 42' "busybox modprobe loaded the admitted chain"
+expect_ok rmmod dep_b
+expect_ok rmmod dep_a
+dmesg_mark
+expect_ok "$MG_KMOD/modprobe" dep_b
+expect_dmesg 'dep_b loaded, dep_a says 42' "kmod modprobe loaded the admitted chain"
 
 # The unsigned evil through modguard modprobe: refused by the trusted program, marker absent.
 cp "$MG_MODULES/evil.ko" /tmp/m/evil.ko
@@ -76,6 +82,7 @@ mount -t tmpfs tmpfs "$extra"
 cp "$MG_MODULES/evil.ko" "$extra/evil.ko"
 if modguard modprobe evil >/tmp/out 2>&1; then not_ok "modguard modprobe refuses unsigned evil"; sed 's/^/#   /' /tmp/out; else ok "modguard modprobe refuses unsigned evil"; fi
 expect_fail EPERM modprobe evil
+expect_fail EPERM "$MG_KMOD/modprobe" evil
 if dmesg_since | grep -q MODGUARD-EVIL-LOADED || module_loaded evil; then not_ok "evil's marker never appeared"; else ok "evil's marker never appeared"; fi
 
 done_testing

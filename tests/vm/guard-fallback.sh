@@ -1,8 +1,9 @@
 #!/bin/sh
 # The guard cannot start (booted without the BPF LSM): guard start fails
 # closed and, with the default fallback, sets kernel.modules_disabled = 1.
-# Run it in its own boot without bpf in lsm=:
+# Run it in its own boot without bpf in lsm= (tests/vm/run-all reads vm-options):
 #   tests/vm/run --append "lsm=lockdown,capability,yama,apparmor" tests/vm/guard-fallback.sh
+# vm-options: --append "lsm=lockdown,capability,yama,apparmor"
 . /tests/lib.sh
 
 mkdir -p /etc/modguard/trust.d

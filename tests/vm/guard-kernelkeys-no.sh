@@ -18,6 +18,7 @@ crc7=$(find "$MG_KMODDIR/kernel" -name crc7.ko | head -n 1)
 expect_fail EPERM sysload finit "$crc7"
 expect_fail EPERM insmod "$crc7"
 expect_fail EPERM modprobe vfat
+expect_fail EPERM "$MG_KMOD/modprobe" vfat
 if module_loaded vfat || module_loaded fat || module_loaded crc7; then not_ok "no Debian module loaded"; else ok "no Debian module loaded"; fi
 
 # Admit the whole Debian tree.
@@ -30,7 +31,7 @@ say "modguard admit --tree over $(find "$MG_KMODDIR/kernel" -name '*.ko*' | wc -
 [ $rc = 0 ] && ok "admit --tree of the Debian tree exits 0" || not_ok "admit --tree of the Debian tree exits 0 (exit $rc)"
 
 expect_ok sysload finit "$crc7"
-expect_ok modprobe vfat
+expect_ok "$MG_KMOD/modprobe" vfat
 if module_loaded vfat && module_loaded fat; then ok "vfat and fat loaded after admission"; else not_ok "vfat and fat loaded after admission"; fi
 expect_ok modguard modprobe udf
 module_loaded udf && ok "udf loaded through the trusted program" || not_ok "udf loaded through the trusted program"

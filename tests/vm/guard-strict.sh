@@ -20,7 +20,8 @@ expect_ok modguard admit /tmp/m/hello.ko
 dmesg_mark
 expect_fail EPERM insmod /tmp/m/hello.ko
 expect_fail EPERM sysload finit /tmp/m/hello.ko
-if [ -n "$(command -v kmod)" ]; then expect_fail EPERM kmod insmod /tmp/m/hello.ko; fi
+expect_fail EPERM "$MG_KMOD/insmod" /tmp/m/hello.ko
+expect_fail EPERM "$MG_KMOD/modprobe" vfat
 expect_fail EPERM modprobe vfat
 if module_loaded hello || module_loaded vfat; then not_ok "strict: nothing loaded by ordinary tools"; else ok "strict: nothing loaded by ordinary tools"; fi
 
