@@ -90,7 +90,7 @@ static int unpack(enum modguard_comp c, const uint8_t *p, size_t len, uint8_t **
 
 /*
  * Find the vmlinux inside img: a bzImage's payload (x86 boot protocol 2.08+),
- * a compressed vmlinux, or a vmlinux as is.  *owned is set when *vm was
+ * a compressed vmlinux or Image, or a vmlinux or arm64 Image as is.  *owned is set when *vm was
  * allocated here.
  */
 static int find_vmlinux(const uint8_t *img, size_t len, const uint8_t **vm, size_t *vm_len,
@@ -124,7 +124,8 @@ static int find_vmlinux(const uint8_t *img, size_t len, const uint8_t **vm, size
 		plen = pl;
 	}
 
-	if (is_elf(payload, plen)) {
+	/* An arm64 Image (the magic at 56) is plain data like a vmlinux: scan it as is. */
+	if (is_elf(payload, plen) || (plen >= 64 && !memcmp(payload + 56, "ARM\x64", 4))) {
 		*vm = payload;
 		*vm_len = plen;
 		return 0;
