@@ -107,6 +107,19 @@ expect_rc "sign -o with two files is a usage error" 2 "$M" sign -k "$K" -c "$C" 
 expect_rc "sign without -c" 2 "$M" sign -k "$K" "$T/many/m1.ko"
 expect_rc "sign without files" 2 "$M" sign -k "$K" -c "$C"
 
+# ---- --tree: symlinks are not followed, FIFOs do not block ---------------------------
+mkdir -p "$T/symtree"
+cp "$T/m.ko" "$T/outside.ko"
+ln -s "$T/outside.ko" "$T/symtree/link.ko"
+mkfifo "$T/symtree/fifo.ko"
+cp "$T/m.ko" "$T/symtree/real.ko"
+expect_rc "sign --tree with a symlink and a FIFO in it (no hang)" 0 \
+	timeout 60 "$M" sign -q -k "$K" -c "$C" --tree "$T/symtree"
+check "--tree: symlinked module outside the tree untouched" same_file "$T/outside.ko" "$T/m.ko"
+check "--tree: the real module is signed" same_file "$T/symtree/real.ko" "$T/m.sf.ko"
+check "--tree: symlink and FIFO still what they were" [ -L "$T/symtree/link.ko" -a -p "$T/symtree/fifo.ko" ]
+rm -rf "$T/symtree" "$T/outside.ko"
+
 # ---- verify: directories, JSON, quiet ---------------------------------------------
 mkdir -p "$T/certs"
 cp "$C" "$T/certs/a.crt"
