@@ -20,10 +20,12 @@
  *       Deny unless this task's in-flight module was admitted, or the task is
  *       the trusted program loading a buffer.  Every other reason: allow.
  *   guard_bprm_check_security  lsm/bprm_check_security
- *       Deny exec of the trusted binary by a traced task; allow everything else.
+ *       Deny exec of the trusted binary by a traced or seccomp-filtered task;
+ *       allow everything else.
  *   guard_bprm_committed_creds lsm/bprm_committed_creds
  *       Tags the task as the trusted program when the new image is the trusted
- *       binary, matched on (dev, ino); clears the tag on any other exec.
+ *       binary, matched on (dev, ino), and the task is neither traced nor
+ *       seccomp-filtered; clears the tag on any other exec.
  *   guard_ptrace_access_check  lsm/ptrace_access_check
  *       Deny attaching to (or reading the memory of) a tagged task.
  *   guard_ptrace_traceme       lsm/ptrace_traceme
@@ -94,10 +96,15 @@ struct cred {
 	__u32 uid;
 } __attribute__((preserve_access_index));
 
+struct seccomp {
+	int mode;
+} __attribute__((preserve_access_index));
+
 struct task_struct {
 	unsigned int ptrace;
 	int tgid;
 	char comm[16];
+	struct seccomp seccomp;
 } __attribute__((preserve_access_index));
 
 /*
@@ -385,6 +392,17 @@ int BPF_PROG(guard_locked_down, enum lockdown_reason what, int ret)
 
 /* ---- Identifying the trusted program ---------------------------------- */
 
+/*
+ * Someone else can steer a process's system calls: a tracer, or a seccomp
+ * filter inherited across exec (SECCOMP_RET_ERRNO fakes a missing deny list,
+ * a user-notification supervisor can answer open() with its own trust store).
+ * Such a task is never the trusted program.
+ */
+static __always_inline bool steered(struct task_struct *task)
+{
+	return task->ptrace || task->seccomp.mode;
+}
+
 SEC("lsm/bprm_check_security")
 int BPF_PROG(guard_bprm_check_security, struct linux_binprm *bprm, int ret)
 {
@@ -393,7 +411,7 @@ int BPF_PROG(guard_bprm_check_security, struct linux_binprm *bprm, int ret)
 
 	if (ret)
 		return ret;
-	if (!is_trusted_file(BPF_CORE_READ(bprm, file)) || !task->ptrace)
+	if (!is_trusted_file(BPF_CORE_READ(bprm, file)) || !steered(task))
 		return 0;
 	event_init(&e, MG_HOOK_EXEC);
 	e.rule = MG_RULE_TRACED_EXEC;
@@ -407,8 +425,8 @@ int BPF_PROG(guard_bprm_committed_creds, struct linux_binprm *bprm)
 	struct task_state *st;
 	bool match = is_trusted_file(BPF_CORE_READ(bprm, file));
 
-	/* A task being traced is never tagged, whatever bprm_check_security said. */
-	if (match && task->ptrace)
+	/* A steered task is never tagged, whatever bprm_check_security said. */
+	if (match && steered(task))
 		match = false;
 	st = state_of_current(match);
 	if (!st)

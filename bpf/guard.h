@@ -47,7 +47,7 @@ enum mg_rule {
 	MG_RULE_STRICT = 5,       /* loader_only: only the trusted program may load */
 	MG_RULE_NO_HASH = 6,      /* the kernel could not hash the file */
 	MG_RULE_PTRACE = 7,       /* ptrace of the trusted program */
-	MG_RULE_TRACED_EXEC = 8,  /* exec of the trusted binary while traced */
+	MG_RULE_TRACED_EXEC = 8,  /* exec of the trusted binary while traced or seccomp-filtered */
 	MG_RULE_REMOTE_FS = 9,    /* file on FUSE or a network fs: its hash proves nothing */
 	MG_RULE__MAX,
 };

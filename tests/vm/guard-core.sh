@@ -149,6 +149,8 @@ sleep 1
 expect_ok dd if=/proc/$sp/mem of=/dev/null count=0
 expect_fail EACCES dd if=/proc/$lp/mem of=/dev/null count=0
 expect_fail EACCES cat /proc/$lp/environ
+expect_fail EPERM mgattack ptrace $lp
+expect_fail EPERM mgattack vm-writev $lp
 if modguard guard status 2>&1 | grep -q 'denied *ptrace-trusted'; then
 	ok "ptrace denial reported"
 else

@@ -38,7 +38,7 @@ static const char *const rule_names[MG_RULE__MAX] = {
 	[MG_RULE_STRICT] = "loader-only",
 	[MG_RULE_NO_HASH] = "no-hash",
 	[MG_RULE_PTRACE] = "ptrace-trusted",
-	[MG_RULE_TRACED_EXEC] = "traced-exec",
+	[MG_RULE_TRACED_EXEC] = "steered-exec",
 	[MG_RULE_REMOTE_FS] = "remote-fs",
 };
 static const char *const decision_names[] = { "allowed", "denied", "would-deny", "deferred" };

@@ -17,6 +17,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "loader.h"
 
 const char *prog = "modguard";
@@ -101,8 +103,28 @@ static void usage(FILE *f)
 		prog, prog, prog);
 }
 
+/*
+ * Nothing from the caller's environment reaches the libraries: OPENSSL_CONF,
+ * OPENSSL_MODULES and friends could make libcrypto dlopen() a provider into
+ * this process, and openssl.cnf can do the same, so it is never read either.
+ * The trusted program's behaviour depends on its arguments and on the
+ * protected files in the sysconfdir only.
+ */
+static void harden(void)
+{
+	const char *debug = getenv("MODGUARD_DEBUG");
+	bool keep_debug = debug && *debug;
+
+	clearenv();
+	setenv("PATH", "/usr/sbin:/usr/bin:/sbin:/bin", 1);
+	if (keep_debug)
+		setenv("MODGUARD_DEBUG", "1", 1);
+	OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_NO_ATEXIT, NULL);
+}
+
 int main(int argc, char *argv[])
 {
+	harden();
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;
