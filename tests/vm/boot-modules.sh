@@ -62,6 +62,8 @@ expect_ok sysload init "$MG_MODULES/params.ko" "word=raw"
 expect_dmesg 'params word=raw' "init_module passed the parameters"
 expect_ok sysload delete params
 expect_fail ENOENT sysload delete no_such_module
+expect_ok sysload finit-memfd "$MG_MODULES/hello.ko"
+expect_ok rmmod hello
 
 # ---- A Debian module, signed by the kernel's own key -------------------------------
 expect_ok modprobe crc7

@@ -3,6 +3,9 @@
  * sysload: raw module syscalls for VM tests, with the errno printed by name.
  *
  *   sysload finit FILE [PARAMS]   finit_module(open(FILE), PARAMS, 0)
+ *   sysload finit-memfd FILE [PARAMS]
+ *                                 finit_module on a memfd holding FILE's bytes
+ *                                 (a module with no inode on any real file system)
  *   sysload init FILE [PARAMS]    init_module(contents of FILE, PARAMS)
  *   sysload delete NAME           delete_module(NAME, O_NONBLOCK)
  *   sysload strerror ENAME        print the strerror text of an errno name
@@ -17,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -91,8 +95,8 @@ int main(int argc, char **argv)
 	long rc;
 
 	if (argc < 3 || argc > 4) {
-		fprintf(stderr, "usage: sysload finit|init FILE [PARAMS] | sysload delete NAME | "
-				"sysload strerror ENAME\n");
+		fprintf(stderr, "usage: sysload finit|finit-memfd|init FILE [PARAMS] | "
+				"sysload delete NAME | sysload strerror ENAME\n");
 		return 2;
 	}
 	if (!strcmp(argv[1], "strerror"))
@@ -105,6 +109,30 @@ int main(int argc, char **argv)
 		if (fd < 0) {
 			fprintf(stderr, "sysload: %s: %s\n", argv[2], strerror(errno));
 			return 2;
+		}
+		rc = syscall(SYS_finit_module, fd, params, 0);
+		return report(rc);
+	}
+	if (!strcmp(argv[1], "finit-memfd")) {
+		void *buf;
+		size_t len, off = 0;
+		int fd;
+
+		if (read_all(argv[2], &buf, &len) < 0)
+			return 2;
+		fd = memfd_create("sysload", MFD_CLOEXEC);
+		if (fd < 0) {
+			fprintf(stderr, "sysload: memfd_create: %s\n", strerror(errno));
+			return 2;
+		}
+		while (off < len) {
+			ssize_t n = write(fd, (char *)buf + off, len - off);
+
+			if (n <= 0) {
+				fprintf(stderr, "sysload: memfd write: %s\n", strerror(errno));
+				return 2;
+			}
+			off += (size_t)n;
 		}
 		rc = syscall(SYS_finit_module, fd, params, 0);
 		return report(rc);
