@@ -218,6 +218,14 @@ struct {
 	__type(value, __u32);
 } prot_devs SEC(".maps");
 
+/* Mount ids (struct mount.mnt_id) of the mounts on the way to protected objects. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MG_PROT_MNTS_MAX);
+	__type(key, __u64);
+	__type(value, __u32);
+} prot_mnts SEC(".maps");
+
 /* Programs, maps and links of the guard and of this object. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -635,13 +643,27 @@ int BPF_PROG(protect_file_mprotect, struct vm_area_struct *vma, unsigned long re
 
 /* ---- Mounts ----------------------------------------------------------- */
 
-static __always_inline bool mount_root_guarded(struct vfsmount *mnt)
+static __always_inline int mount_id(struct vfsmount *mnt)
 {
+	struct mount *m = (void *)mnt - bpf_core_field_offset(struct mount, mnt);
+
+	return BPF_CORE_READ(m, mnt_id);
+}
+
+/*
+ * One of the mounts, recorded at start, through which the protected objects
+ * are reached ("/", /sys, /sys/fs/bpf...).  Other views of the same file
+ * systems (a bind elsewhere, a copy in another namespace) may come and go:
+ * the recorded mounts keep the objects and the pins alive.
+ */
+static __always_inline bool mount_guarded(struct vfsmount *mnt)
+{
+	__u64 id;
+
 	if (!mnt)
 		return false;
-	if (dentry_flags(BPF_CORE_READ(mnt, mnt_root)) & (MG_PROT_OBJECT | MG_PROT_ANCESTOR))
-		return true;
-	return dev_flags(BPF_CORE_READ(mnt, mnt_sb, s_dev)) & MG_DEV_FS;
+	id = mount_id(mnt);
+	return bpf_map_lookup_elem(&prot_mnts, &id);
 }
 
 /*
@@ -683,20 +705,21 @@ int BPF_PROG(protect_move_mount, const struct path *from_path, const struct path
 		return ret;
 	if (dentry_flags(BPF_CORE_READ(to_path, dentry)) & (MG_PROT_OBJECT | MG_PROT_ANCESTOR))
 		return refuse(MG_PR_MOUNT);
-	if (mount_root_guarded(BPF_CORE_READ(from_path, mnt)) &&
+	if (mount_guarded(BPF_CORE_READ(from_path, mnt)) &&
 	    BPF_CORE_READ(from_path, dentry) == BPF_CORE_READ(from_path, mnt, mnt_root))
 		return refuse(MG_PR_MOUNT);
 	return 0;
 }
 
 /* Unmounting bpffs drops the pins (and with them the guard); unmounting the
- * file system of the protected files would let another take its place. */
+ * file system of the protected files would let another take its place.
+ * A lazy umount of a parent (/sys) is refused too: it is recorded. */
 SEC("lsm/sb_umount")
 int BPF_PROG(protect_sb_umount, struct vfsmount *mnt, int flags, int ret)
 {
 	if (ret)
 		return ret;
-	if (mount_root_guarded(mnt))
+	if (mount_guarded(mnt))
 		return refuse(MG_PR_MOUNT);
 	return 0;
 }

@@ -12,6 +12,7 @@
 /* Capacities.  Inodes: every entry of every protected directory, plus ancestors. */
 #define MG_PROT_INODES_MAX 16384
 #define MG_PROT_DEVS_MAX 64
+#define MG_PROT_MNTS_MAX 256
 #define MG_PROT_IDS_MAX 256
 
 /* Pins of the protection live next to the guard's, in their own directory. */
@@ -32,7 +33,7 @@ enum mg_prot_flags {
 
 /* Flags of a protected device number (value of prot_devs). */
 enum mg_dev_flags {
-	MG_DEV_FS = 1 << 0,    /* a file system holding protected objects: no umount */
+	MG_DEV_FS = 1 << 0,    /* a file system holding protected objects (reported) */
 	MG_DEV_BLOCK = 1 << 1, /* a block device under such a file system: no write open */
 };
 

@@ -65,8 +65,8 @@ static const char *const defaults[] = {
 };
 
 static struct {
-	int inodes, devs, ids;
-	unsigned objects, ancestors, devices, bpf_ids;
+	int inodes, devs, ids, mnts;
+	unsigned objects, ancestors, devices, bpf_ids, mounts;
 	int err;
 } st;
 
@@ -167,6 +167,26 @@ static void mark_fs(dev_t dev)
 	mark_blockdev(major(dev), minor(dev), 0);
 }
 
+/* The mount PATH is reached through (no symlink followed at the end). */
+static void mark_mount(const char *path)
+{
+	struct statx sx;
+	__u64 id;
+	__u32 one = 1;
+
+	if (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &sx) ||
+	    !(sx.stx_mask & STATX_MNT_ID))
+		return;
+	id = sx.stx_mnt_id;
+	if (bpf_map_update_elem(st.mnts, &id, &one, BPF_NOEXIST) == 0)
+		st.mounts++;
+	else if (errno != EEXIST) {
+		msg("%s: cannot record its mount %llu: %s", path, (unsigned long long)id,
+		    strerror(errno));
+		st.err = -1;
+	}
+}
+
 static int walk_one(const char *path, const struct stat *sb, int type, struct FTW *ftw)
 {
 	if (type == FTW_NS || type == FTW_DNR) {
@@ -191,6 +211,7 @@ static void mark_ancestors(const char *path)
 		*s = 0;
 		if (lstat(buf[0] ? buf : "/", &sb) == 0)
 			mark_inode(sb.st_dev, sb.st_ino, MG_PROT_ANCESTOR);
+		mark_mount(buf[0] ? buf : "/");
 		/* The mount on it, when there is one: stat follows to its root. */
 		if (stat(buf[0] ? buf : "/", &sb) == 0)
 			mark_inode(sb.st_dev, sb.st_ino, MG_PROT_ANCESTOR);
@@ -227,6 +248,7 @@ static void protect_path(const char *path)
 		return;
 	}
 	mark_ancestors(real);
+	mark_mount(real);
 	mark_fs(sb.st_dev);
 	/* Not across mounts: a mount inside a protected tree is refused from now on. */
 	if (nftw(real, walk_one, 32, FTW_PHYS | FTW_MOUNT)) {
@@ -278,6 +300,9 @@ static void add_id(__u32 kind, __u32 id)
 
 	if (!id)
 		return;
+	if (getenv("MODGUARD_DEBUG"))
+		fprintf(stderr, "protect: %s id %u\n",
+			kind == MG_ID_PROG ? "prog" : kind == MG_ID_MAP ? "map" : "link", id);
 	if (bpf_map_update_elem(st.ids, &k, &one, BPF_NOEXIST) == 0)
 		st.bpf_ids++;
 	else if (errno != EEXIST) {
@@ -325,7 +350,7 @@ static int fd_kind(int fd)
 		return 0;
 	if (strstr(target, "bpf-map"))
 		return MG_ID_MAP;
-	if (strstr(target, "bpf_link"))
+	if (strstr(target, "bpf_link") || strstr(target, "bpf-link"))
 		return MG_ID_LINK;
 	if (strstr(target, "bpf-prog"))
 		return MG_ID_PROG;
@@ -465,6 +490,7 @@ int protect_start(const struct policy *pol)
 	st.inodes = bpf_map__fd(skel->maps.prot_inodes);
 	st.devs = bpf_map__fd(skel->maps.prot_devs);
 	st.ids = bpf_map__fd(skel->maps.prot_ids);
+	st.mnts = bpf_map__fd(skel->maps.prot_mnts);
 
 	/* The set, before any program runs. */
 	mark_inode(self.st_dev, self.st_ino, MG_PROT_OBJECT);
@@ -526,8 +552,8 @@ int protect_start(const struct policy *pol)
 	protect_path(MG_PROTECT_PIN_DIR);
 	if (st.err)
 		goto out;
-	printf("self-protection locked: %u objects, %u ancestors, %u devices, %u BPF objects%s\n",
-	       st.objects, st.ancestors, st.devices, st.bpf_ids,
+	printf("self-protection locked: %u objects, %u ancestors, %u mounts, %u devices, %u BPF objects%s\n",
+	       st.objects, st.ancestors, st.mounts, st.devices, st.bpf_ids,
 	       pol->permissive ? " (permissive: refusals reported only)" : "");
 	ret = 0;
 out:

@@ -26,12 +26,10 @@ attempt_refused "BPF_MAP_FREEZE of the protected-inode map" mgattack bpf-map-fre
 # ---- Links and programs ------------------------------------------------------
 attempt_refused "BPF_LINK_DETACH of a guard link" mgattack bpf-link-detach $GL
 attempt_refused "BPF_LINK_DETACH of a protection link" mgattack bpf-link-detach $PL
-attempt_refused "BPF_LINK_GET_FD_BY_ID of a guard link" mgattack bpf-link-byid $GL
-attempt_refused "BPF_LINK_GET_FD_BY_ID of a protection link" mgattack bpf-link-byid $PL
-attempt_refused "BPF_PROG_GET_FD_BY_ID of a guard program" mgattack bpf-prog-byid $GL
-attempt_refused "BPF_PROG_GET_FD_BY_ID of a protection program" mgattack bpf-prog-byid $PL
-attempt_refused "freplace (BPF_PROG_TYPE_EXT) of a guard program" mgattack bpf-ext $GL
-attempt_refused "fentry on a guard program" mgattack bpf-fentry-prog $GL
+attempt_refused "BPF_LINK_GET_FD_BY_ID of every link id" mgattack bpf-link-byid-all
+attempt_refused "BPF_PROG_GET_FD_BY_ID of every program id" mgattack bpf-prog-byid-all
+attempt_refused "freplace (BPF_PROG_TYPE_EXT) of a guard program" mgattack bpf-ext
+attempt_refused "fentry on a guard program" mgattack bpf-fentry-prog
 
 # ---- Programs that would change decisions ---------------------------------------
 attempt_refused "fmod_ret on security_file_open" mgattack bpf-fmodret security_file_open

@@ -34,9 +34,10 @@ astate() {
 	echo "$(mgattack state "$1") sha=$_s"
 }
 
+# The step that failed and its errno, as the attacker saw it.
 _att_why() {
-	_w=$(grep -o -E '(^|[ :])E[A-Z0-9]+' "$_att_out" | tail -n 1 | tr -d ' :')
-	[ -n "$_w" ] || _w=$(grep -o -i -E 'operation not permitted|permission denied|read-only|busy|invalid argument|not supported' "$_att_out" | tail -n 1)
+	_w=$(grep -E '(^|[ :])E[A-Z0-9]+$' "$_att_out" | tail -n 1 | cut -c1-90)
+	[ -n "$_w" ] || _w=$(grep -i -E 'operation not permitted|permission denied|read-only|busy|invalid argument|not supported|no such' "$_att_out" | tail -n 1 | cut -c1-90)
 	echo "${_w:-no error}"
 }
 
@@ -133,6 +134,8 @@ attack_summary() {
 
 # mg_install: the files a real installation protects, then the policy.
 mg_install() {
+	[ -e /tmp/.mg-installed ] && return
+	touch /tmp/.mg-installed
 	mkdir -p /etc/modguard/trust.d "$MG_WANTS" /lib/systemd/system \
 		/usr/share/initramfs-tools/hooks "$MG_DRACUT" "$MG_EXTRA/sub"
 	[ -f /etc/modguard/trust.d/owner.crt ] || cp "$MG_KEYS/owner.crt" /etc/modguard/trust.d/owner.crt

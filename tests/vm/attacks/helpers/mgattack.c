@@ -32,9 +32,10 @@
  *   bpf-map-byid-all       MAP_GET_FD_BY_ID of every map: fails if one of the guard's opens
  *   bpf-map-update PIN / bpf-map-delete PIN / bpf-map-freeze PIN   with a read-only fd
  *   bpf-link-detach PIN    BPF_LINK_DETACH of a pinned link
- *   bpf-link-byid PIN / bpf-prog-byid PIN   ids from a pinned link, then *_GET_FD_BY_ID
- *   bpf-ext PIN            freplace (BPF_PROG_TYPE_EXT) aimed at a pinned link's program
- *   bpf-fentry-prog PIN    fentry aimed at a pinned link's program
+ *   bpf-link-byid-all / bpf-prog-byid-all   *_GET_FD_BY_ID of every id: fails if one of the
+ *                          guard's opens
+ *   bpf-ext / bpf-fentry-prog   freplace (BPF_PROG_TYPE_EXT) or fentry aimed at a guard
+ *                          program, if any of them can be opened by id
  *   bpf-fmodret FUNC       fmod_ret program on FUNC returning 0
  *   bpf-lsm HOOK           LSM program on HOOK returning 0, attached; stays until killed
  *   bpf-fentry FUNC        fentry program on FUNC, attached
@@ -452,17 +453,6 @@ static int pinned_ro(const char *pin)
 	return bpf_obj_get_opts(pin, &o);
 }
 
-static int link_info(const char *pin, struct bpf_link_info *info)
-{
-	__u32 len = sizeof(*info);
-	int fd = bpf_obj_get(pin);
-
-	if (fd < 0)
-		return -1;
-	memset(info, 0, sizeof(*info));
-	return bpf_obj_get_info_by_fd(fd, info, &len);
-}
-
 static const struct bpf_insn ret0[] = {
 	{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
 	{ .code = BPF_JMP | BPF_EXIT },
@@ -565,17 +555,70 @@ static int cmd_bpf(int argc, char **argv)
 		TRY("BPF_LINK_DETACH", bpf_link_detach(fd));
 		return okay();
 	}
-	if (!strcmp(c, "bpf-link-byid") || !strcmp(c, "bpf-prog-byid") || !strcmp(c, "bpf-ext") ||
-	    !strcmp(c, "bpf-fentry-prog")) {
-		TRY("BPF_OBJ_GET link", link_info(argv[2], &li));
-		if (!strcmp(c, "bpf-link-byid")) {
-			TRY("BPF_LINK_GET_FD_BY_ID", bpf_link_get_fd_by_id(li.id));
-			return okay();
+	if (!strcmp(c, "bpf-link-byid-all")) {
+		/* Every link id: a link whose program cannot be opened is the guard's. */
+		__u32 next = 0;
+		int refused = 0, opened = 0, err = 0;
+
+		while (bpf_link_get_next_id(next, &next) == 0) {
+			__u32 il = sizeof(li);
+			int pfd;
+
+			fd = bpf_link_get_fd_by_id(next);
+			if (fd < 0) {
+				refused++;
+				err = errno;
+				continue;
+			}
+			opened++;
+			memset(&li, 0, sizeof(li));
+			bpf_obj_get_info_by_fd(fd, &li, &il);
+			pfd = bpf_prog_get_fd_by_id(li.prog_id);
+			if (pfd < 0 && errno == EPERM) {
+				printf("OK: opened link %u of protected program %u\n", next, li.prog_id);
+				return 0;
+			}
+			close(pfd);
+			close(fd);
 		}
-		fd = bpf_prog_get_fd_by_id(li.prog_id);
-		TRY("BPF_PROG_GET_FD_BY_ID", fd);
-		if (!strcmp(c, "bpf-prog-byid"))
-			return okay();
+		errno = err;
+		printf("%d of %d links refused, none of the guard's opened\n", refused, refused + opened);
+		return refused ? fail("BPF_LINK_GET_FD_BY_ID") : okay();
+	}
+	if (!strcmp(c, "bpf-prog-byid-all") || !strcmp(c, "bpf-ext") || !strcmp(c, "bpf-fentry-prog")) {
+		/* Every program id: none of the guard's may open; with one, aim at it. */
+		__u32 next = 0;
+		int refused = 0, opened = 0, err = 0;
+
+		fd = -1;
+		while (bpf_prog_get_next_id(next, &next) == 0) {
+			struct bpf_prog_info pi = {};
+			__u32 pl = sizeof(pi);
+			int f = bpf_prog_get_fd_by_id(next);
+
+			if (f < 0) {
+				refused++;
+				err = errno;
+				continue;
+			}
+			opened++;
+			bpf_obj_get_info_by_fd(f, &pi, &pl);
+			if (!strncmp(pi.name, "guard_", 6) || !strncmp(pi.name, "protect_", 8)) {
+				fd = f;
+				break;
+			}
+			close(f);
+		}
+		if (fd < 0) {
+			errno = err;
+			printf("%d of %d programs refused, none of the guard's opened\n", refused,
+			       refused + opened);
+			return refused ? fail("BPF_PROG_GET_FD_BY_ID") : okay();
+		}
+		if (!strcmp(c, "bpf-prog-byid-all")) {
+			printf("OK: opened a guard program\n");
+			return 0;
+		}
 		/* The guard's programs are the only function in their BTF: id 0 is void,
 		 * the program's FUNC is found by name in the program's own BTF. */
 		{
@@ -692,7 +735,7 @@ static int cmd_traced_exec(char **argv)
 		_exit(100 + errno);
 	}
 	waitpid(pid, &status, 0);
-	ptrace(PTRACE_DETACH, pid, NULL, NULL);
+	ptrace(PTRACE_CONT, pid, NULL, NULL);
 	/* An exec under a tracer stops with SIGTRAP: that means it ran. */
 	waitpid(pid, &status, 0);
 	if (WIFSTOPPED(status)) {

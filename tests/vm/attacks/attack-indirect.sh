@@ -1,0 +1,57 @@
+#!/bin/sh
+# Indirect writes: through an fd opened before the lock, writable shared
+# mappings, splice, copy_file_range, sendfile, io_uring.  Run it first in its
+# boot: it opens the policy before `modguard guard start`.
+. /tests/lib.sh
+. /tests/lib-attack.sh
+FAMILY=indirect
+
+POL=/etc/modguard/policy
+LDR=$MG_UNIT # not the trusted program: a binary open for writing cannot be executed (ETXTBSY)
+if [ -e /sys/fs/bpf/modguard-protect/inodes ]; then
+	not_ok "$FAMILY: must run before the guard starts in its boot (it opens files before the lock)"
+	done_testing
+fi
+mg_install
+echo "source" >/etc/src-file
+
+# Opened for writing before the lock, used after it.
+mgattack prelock $POL /tmp/prelock.pol /etc/src-file >/tmp/prelock.pol.ready 2>&1 &
+p1=$!
+mgattack prelock $LDR /tmp/prelock.ldr /etc/src-file >/tmp/prelock.ldr.ready 2>&1 &
+p2=$!
+sleep 1
+pol_before=$(astate $POL)
+ldr_before=$(astate $LDR)
+mg_guard_up
+kill -USR1 $p1 $p2
+wait $p1 $p2
+for t in pol ldr; do
+	if [ $t = pol ]; then f=$POL b=$pol_before; else f=$LDR b=$ldr_before; fi
+	a=$(astate $f)
+	while read -r how res; do
+		_att_n=$((_att_n + 1))
+		if [ "$res" != OK ] && [ "$a" = "$b" ]; then
+			_att_blocked=$((_att_blocked + 1))
+			ok "$FAMILY: $how through an fd of $f opened O_RDWR before the lock: refused ($res), $f unchanged: BLOCKED"
+		else
+			_att_bypassed=$((_att_bypassed + 1))
+			not_ok "$FAMILY: $how through an fd of $f opened O_RDWR before the lock: $res: BYPASSED"
+			diag "before: $b"
+			diag "after:  $a"
+		fi
+	done </tmp/prelock.$t
+done
+
+# Fresh attempts after the lock.
+attempt "splice into the policy" $POL mgattack splice $POL
+attempt "copy_file_range into the policy" $POL mgattack copy-range $POL /etc/src-file
+attempt "sendfile into the trusted program" $MG_LOADER mgattack sendfile $MG_LOADER /etc/src-file
+attempt "io_uring openat O_WRONLY + write on the policy" $POL mgattack iouring-write $POL
+attempt "io_uring openat O_WRONLY + write on the trusted program" $MG_LOADER mgattack iouring-write $MG_LOADER
+attempt "dd conv=notrunc into the certificate" /etc/modguard/trust.d/owner.crt dd if=/etc/src-file of=/etc/modguard/trust.d/owner.crt conv=notrunc
+attempt "write through /proc/self/fd of a read-only fd" $POL sh -c "exec 3<$POL; echo evil >/proc/self/fd/3"
+attempt "tee -a the policy" $POL sh -c "echo 'mode = permissive' | tee -a $POL"
+
+attack_summary
+done_testing

@@ -1,0 +1,47 @@
+#!/bin/sh
+# Every run-time switch the kernel offers that could disable or bypass BPF
+# programs or their trampolines (see docs/threat-model.md for the survey):
+# refused, or accepted and shown to change nothing.
+. /tests/lib.sh
+. /tests/lib-attack.sh
+FAMILY=switches
+
+mg_guard_up
+T=/sys/kernel/tracing
+mountpoint -q $T 2>/dev/null || mount -t tracefs tracefs $T 2>/dev/null
+
+# ftrace_enabled=0 would turn every ftrace call site off, the BPF
+# trampolines of the LSM hooks among them: refused.
+attempt "sysctl kernel.ftrace_enabled=0" /proc/sys/kernel/ftrace_enabled sysctl -w kernel.ftrace_enabled=0
+attempt "echo 0 >/proc/sys/kernel/ftrace_enabled" /proc/sys/kernel/ftrace_enabled sh -c "echo 0 >/proc/sys/kernel/ftrace_enabled"
+attempt "io_uring write to /proc/sys/kernel/ftrace_enabled" /proc/sys/kernel/ftrace_enabled mgattack iouring-write /proc/sys/kernel/ftrace_enabled
+attempt_refused "kprobes off through debugfs (/sys/kernel/debug/kprobes/enabled)" sh -c "echo 0 >/sys/kernel/debug/kprobes/enabled"
+attempt_refused "any debugfs write (/sys/kernel/debug/fail_function)" sh -c "echo 1 >/sys/kernel/debug/clear_warn_once"
+attempt_refused "lower the lockdown level" sh -c "echo none >/sys/kernel/security/lockdown"
+
+# Accepted, and harmless: shown by the guard still enforcing afterwards.
+attempt_switch "tracefs tracing_on=0" sh -c "echo 0 >$T/tracing_on"
+attempt_switch "tracefs function tracer on" sh -c "echo function >$T/current_tracer"
+attempt_switch "tracefs set_ftrace_notrace=bpf_lsm_*" sh -c "echo 'bpf_lsm_*' >$T/set_ftrace_notrace"
+attempt_switch "tracefs set_ftrace_filter=security_*" sh -c "echo 'security_*' >$T/set_ftrace_filter"
+attempt_switch "tracefs function_graph tracer" sh -c "echo function_graph >$T/current_tracer"
+attempt_switch "tracefs nop tracer, tracing_on=1" sh -c "echo nop >$T/current_tracer; echo >$T/set_ftrace_filter; echo >$T/set_ftrace_notrace; echo 1 >$T/tracing_on"
+attempt_switch "kprobe event on bpf_lsm_file_open, enabled" sh -c "echo 'p:mgkp bpf_lsm_file_open' >>$T/kprobe_events && echo 1 >$T/events/kprobes/mgkp/enable"
+attempt_switch "kprobe events off again" sh -c "echo 0 >$T/events/kprobes/mgkp/enable; echo '-:mgkp' >>$T/kprobe_events"
+attempt_switch "sysctl kernel.bpf_stats_enabled=1" sysctl -w kernel.bpf_stats_enabled=1
+attempt_switch "sysctl net.core.bpf_jit_enable=0" sysctl -w net.core.bpf_jit_enable=0
+attempt_switch "sysctl net.core.bpf_jit_harden=2" sysctl -w net.core.bpf_jit_harden=2
+attempt_switch "sysctl kernel.unprivileged_bpf_disabled=1" sysctl -w kernel.unprivileged_bpf_disabled=1
+attempt_switch "sysctl kernel.kptr_restrict=2" sysctl -w kernel.kptr_restrict=2
+attempt_switch "sysctl kernel.perf_event_paranoid=-1" sysctl -w kernel.perf_event_paranoid=-1
+attempt_switch "sysctl kernel.stack_tracer_enabled=1" sysctl -w kernel.stack_tracer_enabled=1
+attempt_switch "sysctl kernel.yama.ptrace_scope=0" sysctl -w kernel.yama.ptrace_scope=0
+attempt_switch "sysctl kernel.modprobe=/tmp/evil-modprobe" sysctl -w kernel.modprobe=/tmp/evil-modprobe
+attempt_switch "drop every cached inode and dentry (vm.drop_caches=3)" sysctl -w vm.drop_caches=3
+attempt_switch "compact memory" sh -c "echo 1 >/proc/sys/vm/compact_memory"
+attempt_switch "CPU 1 offline and online" sh -c "echo 0 >/sys/devices/system/cpu/cpu1/online; echo 1 >/sys/devices/system/cpu/cpu1/online"
+attempt_switch "freeze and thaw the file system of the protected files" sh -c "fsfreeze -f / 2>&1; fsfreeze -u / 2>&1; true"
+attempt_switch "sysrq (emergency sync, remount)" sh -c "echo s >/proc/sysrq-trigger"
+
+attack_summary
+done_testing

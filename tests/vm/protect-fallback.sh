@@ -1,0 +1,38 @@
+#!/bin/sh
+# Fail closed: booted without the BPF LSM (tests/vm/attacks/run passes
+# lsm= without bpf), `modguard guard start` cannot start the guard.  With
+# fallback = none it says so and leaves modules alone; with the default it sets
+# kernel.modules_disabled = 1 and says why and how to fix it.
+. /tests/lib.sh
+. /tests/lib-attack.sh
+FAMILY=fallback
+
+if grep -qw bpf /sys/kernel/security/lsm 2>/dev/null; then
+	not_ok "$FAMILY: boot with an lsm= list without bpf for this script ($(cat /sys/kernel/security/lsm))"
+	done_testing
+fi
+mg_install
+printf 'mode = enforce\nfallback = none\n' >/etc/modguard/policy
+modguard guard start >/tmp/start1.out 2>&1
+rc=$?
+if [ $rc -ne 0 ] && grep -q 'lsm=' /tmp/start1.out && [ "$(cat /proc/sys/kernel/modules_disabled)" = 0 ]; then
+	ok "$FAMILY: fallback = none: start fails (exit $rc), says how to fix it, modules stay enabled"
+else
+	not_ok "$FAMILY: fallback = none: exit $rc, modules_disabled $(cat /proc/sys/kernel/modules_disabled)"
+fi
+sed 's/^/#   /' /tmp/start1.out
+
+printf 'mode = enforce\n' >/etc/modguard/policy
+modguard guard start >/tmp/start2.out 2>&1
+rc=$?
+if [ $rc -ne 0 ] && grep -q 'lsm=' /tmp/start2.out && grep -q 'modules_disabled' /tmp/start2.out &&
+	[ "$(cat /proc/sys/kernel/modules_disabled)" = 1 ]; then
+	ok "$FAMILY: default fallback: start fails (exit $rc), kernel.modules_disabled = 1, loud message"
+else
+	not_ok "$FAMILY: default fallback: exit $rc, modules_disabled $(cat /proc/sys/kernel/modules_disabled)"
+fi
+sed 's/^/#   /' /tmp/start2.out
+expect_fail EPERM modprobe crc7
+check "modules_disabled cannot be turned back off" sh -c '! sysctl -w kernel.modules_disabled=0'
+
+done_testing
