@@ -295,7 +295,9 @@ static void kernel_subject(X509 *x, char *out, size_t outsz)
 		}
 		copy_str(a, sizeof(a), o_s, o_len);
 		copy_str(b, sizeof(b), cn_s, cn_len);
-		snprintf(out, outsz, "%s: %s", a, b);
+		/* Like the kernel, a long "O: CN" is simply cut at outsz. */
+		if (snprintf(out, outsz, "%s: %s", a, b) >= (int)outsz)
+			out[outsz - 1] = '\0';
 	} else if (cn_len) {
 		copy_str(out, outsz, cn_s, cn_len);
 	} else if (o_len) {
