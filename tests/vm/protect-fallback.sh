@@ -1,4 +1,5 @@
 #!/bin/sh
+# vm-options: --append "lsm=lockdown,capability,yama"
 # Fail closed: booted without the BPF LSM (tests/vm/attacks/run passes
 # lsm= without bpf), `modguard guard start` cannot start the guard.  With
 # fallback = none it says so and leaves modules alone; with the default it sets
