@@ -37,6 +37,7 @@ check-fuzz:
 
 check-vm: all
 	tests/vm/run-all
+	tests/vm/attacks/run-suite
 
 fuzz:
 	fuzz/run $${FUZZ_SECONDS:-600}
