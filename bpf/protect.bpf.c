@@ -836,11 +836,11 @@ int BPF_PROG(protect_bpf, int cmd, union bpf_attr *attr, unsigned int size, int 
 		return ret;
 	switch (cmd) {
 	case BPF_PROG_GET_FD_BY_ID:
-		if (id_protected(MG_ID_PROG, BPF_CORE_READ(attr, prog_id)))
+		if (id_protected(MG_ID_PROG, BPF_CORE_READ(attr, prog_id)) && !trusted_task())
 			return refuse(MG_PR_BPF);
 		break;
 	case BPF_LINK_GET_FD_BY_ID:
-		if (id_protected(MG_ID_LINK, BPF_CORE_READ(attr, link_id)))
+		if (id_protected(MG_ID_LINK, BPF_CORE_READ(attr, link_id)) && !trusted_task())
 			return refuse(MG_PR_BPF);
 		break;
 	case BPF_PROG_LOAD:
@@ -869,7 +869,8 @@ int BPF_PROG(protect_bpf_map, struct bpf_map *map, unsigned int fmode, int ret)
 	return 0;
 }
 
-/* Every new fd of a program, including the one BPF_PROG_LOAD returns. */
+/* Every new fd of a program, including the one BPF_PROG_LOAD returns: none of
+ * ours for others, no program aimed at ours, none that signals. */
 SEC("lsm/bpf_prog")
 int BPF_PROG(protect_bpf_prog, struct bpf_prog *prog, int ret)
 {
@@ -877,7 +878,8 @@ int BPF_PROG(protect_bpf_prog, struct bpf_prog *prog, int ret)
 
 	if (ret)
 		return ret;
-	if (id_protected(MG_ID_PROG, BPF_CORE_READ(prog, aux, id)))
+	/* The trusted program may look at them (guard status): it runs no program of its own. */
+	if (id_protected(MG_ID_PROG, BPF_CORE_READ(prog, aux, id)) && !trusted_task())
 		return refuse(MG_PR_BPF);
 	/* freplace, fentry, fexit targeting one of ours */
 	dst = BPF_CORE_READ(prog, aux, dst_prog);

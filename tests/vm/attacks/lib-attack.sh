@@ -70,7 +70,7 @@ attempt() {
 enforcing() {
 	_e1=$(sysload finit "$MG_MODULES/evil.ko" 2>&1)
 	_e2=$(mgattack open-write /etc/modguard/policy 2>&1)
-	[ -e /sys/fs/bpf/modguard/link_guard_locked_down ] || _e2="pins gone
+	[ -e /sys/fs/bpf/modguard/link_guard_locked_down ] || _e2="pins gone"
 	if module_loaded evil; then
 		rmmod evil 2>/dev/null
 		echo "unsigned module LOADED"
