@@ -387,9 +387,11 @@ int BPF_PROG(protect_file_open, struct file *file, int ret)
 	 * have no stable number; their names are fixed by the kernel.
 	 */
 	if (BPF_CORE_READ(inode, i_sb, s_magic) == PROC_SUPER_MAGIC) {
-		bpf_probe_read_kernel_str(name, sizeof(name), BPF_CORE_READ(file, f_path.dentry, d_name.name));
+		bpf_probe_read_kernel_str(name, sizeof(name),
+					  BPF_CORE_READ(file, f_path.dentry, d_name.name));
 		bpf_probe_read_kernel_str(parent, sizeof(parent),
-					  BPF_CORE_READ(file, f_path.dentry, d_parent, d_name.name));
+					  BPF_CORE_READ(file, f_path.dentry, d_parent,
+							d_name.name));
 		if (same(name, "ftrace_enabled", 15) && same(parent, "kernel", 7))
 			return refuse(MG_PR_SYSCTL);
 	}
@@ -492,7 +494,8 @@ int BPF_PROG(protect_path_link, struct dentry *old_dentry, const struct path *ne
 		return ret;
 	if (trusted_task())
 		return 0;
-	if (dentry_guarded(old_dentry) || new_entry_refused(BPF_CORE_READ(new_dir, dentry), new_dentry))
+	if (dentry_guarded(old_dentry) ||
+	    new_entry_refused(BPF_CORE_READ(new_dir, dentry), new_dentry))
 		return refuse(MG_PR_NAMESPACE);
 	return 0;
 }
@@ -725,7 +728,8 @@ int BPF_PROG(protect_sb_umount, struct vfsmount *mnt, int flags, int ret)
 }
 
 SEC("lsm/sb_pivotroot")
-int BPF_PROG(protect_sb_pivotroot, const struct path *old_path, const struct path *new_path, int ret)
+int BPF_PROG(protect_sb_pivotroot, const struct path *old_path, const struct path *new_path,
+	     int ret)
 {
 	if (ret)
 		return ret;
@@ -777,7 +781,7 @@ int BPF_PROG(protect_bprm_committed_creds, struct linux_binprm *bprm)
 	struct task_struct *task = bpf_get_current_task_btf();
 	bool match = is_trusted_file(BPF_CORE_READ(bprm, file)) && !task->ptrace && in_real_root();
 	struct task_tag *t = bpf_task_storage_get(&prot_tags, task, 0,
-						   match ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+						  match ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
 
 	if (t)
 		t->trusted = match;
@@ -912,8 +916,8 @@ int BPF_PROG(protect_locked_down, enum lockdown_reason what, int ret)
 
 /* kexec_file_load: a kernel signed by the distribution would boot without the guard. */
 SEC("lsm/kernel_read_file")
-int BPF_PROG(protect_kernel_read_file, struct file *file, enum kernel_read_file_id id, bool contents,
-	     int ret)
+int BPF_PROG(protect_kernel_read_file, struct file *file, enum kernel_read_file_id id,
+	     bool contents, int ret)
 {
 	if (ret)
 		return ret;

@@ -33,7 +33,7 @@ enum mg_prot_flags {
 
 /* Flags of a protected device number (value of prot_devs). */
 enum mg_dev_flags {
-	MG_DEV_FS = 1 << 0,    /* a file system holding protected objects (reported) */
+	MG_DEV_FS = 1 << 0, /* a file system holding protected objects (reported) */
 	MG_DEV_BLOCK = 1 << 1, /* a block device under such a file system: no write open */
 };
 
@@ -61,8 +61,8 @@ struct mg_protect_config {
 	__u64 root_dev; /* "/" of the trusted program at start */
 	__u64 root_ino;
 	__u64 root_mnt_id; /* its mount id: the trusted program runs only in that root */
-	__u64 root_mntns;  /* inode number of its mount namespace */
-	__u32 enforce;     /* 0: permissive (report only) */
+	__u64 root_mntns; /* inode number of its mount namespace */
+	__u32 enforce; /* 0: permissive (report only) */
 	/* Offsets of bpf_send_signal and bpf_send_signal_thread from __bpf_call_base
 	 * (kallsyms), as a verified program's helper calls hold them; 0: unknown. */
 	__s32 send_signal_off;
@@ -72,16 +72,16 @@ struct mg_protect_config {
 
 /* Which rule refused (protect events and counters). */
 enum mg_prot_rule {
-	MG_PR_WRITE = 0,   /* open for write, write, truncate, fallocate, mmap, ioctl */
-	MG_PR_NAMESPACE,   /* unlink, rename, link, create in a protected directory */
-	MG_PR_ATTR,        /* chmod, chown, utimes, xattrs */
-	MG_PR_MOUNT,       /* mount on, move, umount, pivot_root */
-	MG_PR_BLOCKDEV,    /* write open of a block device under protected files */
-	MG_PR_BPF,         /* fd of the guard's objects, override programs, signals */
-	MG_PR_LOCKDOWN,    /* an integrity lockdown reason */
-	MG_PR_KEXEC,       /* kexec_load, kexec_file_load */
-	MG_PR_SYSCTL,      /* a run-time switch that would turn BPF programs off */
-	MG_PR_EXEC,        /* the trusted binary outside the real root */
+	MG_PR_WRITE = 0, /* open for write, write, truncate, fallocate, mmap, ioctl */
+	MG_PR_NAMESPACE, /* unlink, rename, link, create in a protected directory */
+	MG_PR_ATTR, /* chmod, chown, utimes, xattrs */
+	MG_PR_MOUNT, /* mount on, move, umount, pivot_root */
+	MG_PR_BLOCKDEV, /* write open of a block device under protected files */
+	MG_PR_BPF, /* fd of the guard's objects, override programs, signals */
+	MG_PR_LOCKDOWN, /* an integrity lockdown reason */
+	MG_PR_KEXEC, /* kexec_load, kexec_file_load */
+	MG_PR_SYSCTL, /* a run-time switch that would turn BPF programs off */
+	MG_PR_EXEC, /* the trusted binary outside the real root */
 	MG_PR__MAX,
 };
 

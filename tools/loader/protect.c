@@ -302,7 +302,10 @@ static void add_id(__u32 kind, __u32 id)
 		return;
 	if (getenv("MODGUARD_DEBUG"))
 		fprintf(stderr, "protect: %s id %u\n",
-			kind == MG_ID_PROG ? "prog" : kind == MG_ID_MAP ? "map" : "link", id);
+			kind == MG_ID_PROG ? "prog" :
+			kind == MG_ID_MAP  ? "map" :
+					     "link",
+			id);
 	if (bpf_map_update_elem(st.ids, &k, &one, BPF_NOEXIST) == 0)
 		st.bpf_ids++;
 	else if (errno != EEXIST) {
@@ -464,7 +467,8 @@ int protect_start(const struct policy *pol)
 
 	if (stat("/proc/self/exe", &self) || stat("/", &root) || stat("/proc/self/ns/mnt", &ns) ||
 	    statx(AT_FDCWD, "/", 0, STATX_MNT_ID, &sx) || !(sx.stx_mask & STATX_MNT_ID)) {
-		msg("self-protection: cannot identify the trusted program's root: %s", strerror(errno));
+		msg("self-protection: cannot identify the trusted program's root: %s",
+		    strerror(errno));
 		return -1;
 	}
 	skel = protect_bpf__open();
@@ -505,14 +509,16 @@ int protect_start(const struct policy *pol)
 
 	/* The guard's objects and ours. */
 	add_pinned(MG_PIN_DIR);
-	bpf_object__for_each_program(p, skel->obj) {
+	bpf_object__for_each_program(p, skel->obj)
+	{
 		struct bpf_prog_info info = {};
 		__u32 len = sizeof(info);
 
 		if (bpf_obj_get_info_by_fd(bpf_program__fd(p), &info, &len) == 0)
 			add_prog(info.id, bpf_program__fd(p));
 	}
-	bpf_object__for_each_map(m, skel->obj) {
+	bpf_object__for_each_map(m, skel->obj)
+	{
 		struct bpf_map_info info = {};
 		__u32 len = sizeof(info);
 
@@ -529,19 +535,22 @@ int protect_start(const struct policy *pol)
 	if (pin_map(skel->maps.prot_inodes, "inodes") || pin_map(skel->maps.prot_devs, "devices") ||
 	    pin_map(skel->maps.prot_ids, "ids") || pin_map(skel->maps.prot_stats, "stats"))
 		goto out;
-	bpf_object__for_each_program(p, skel->obj) {
+	bpf_object__for_each_program(p, skel->obj)
+	{
 		struct bpf_link *l = bpf_program__attach(p);
 		struct bpf_link_info info = {};
 		__u32 len = sizeof(info);
 		char path[PATH_MAX];
 
 		if (!l) {
-			msg("self-protection: cannot attach %s: %s", bpf_program__name(p), strerror(errno));
+			msg("self-protection: cannot attach %s: %s", bpf_program__name(p),
+			    strerror(errno));
 			goto out;
 		}
 		if (bpf_obj_get_info_by_fd(bpf_link__fd(l), &info, &len) == 0)
 			add_id(MG_ID_LINK, info.id);
-		snprintf(path, sizeof(path), "%s/link_%s", MG_PROTECT_PIN_DIR, bpf_program__name(p));
+		snprintf(path, sizeof(path), "%s/link_%s", MG_PROTECT_PIN_DIR,
+			 bpf_program__name(p));
 		if (bpf_link__pin(l, path)) {
 			msg("%s: cannot pin: %s", path, strerror(errno));
 			goto out;

@@ -96,10 +96,10 @@ static int okay(void)
 	return 0;
 }
 
-#define TRY(step, expr)                     \
-	do {                                \
-		if ((long)(expr) < 0)       \
-			return fail(step);  \
+#define TRY(step, expr)                    \
+	do {                               \
+		if ((long)(expr) < 0)      \
+			return fail(step); \
 	} while (0)
 
 /* ---- state ------------------------------------------------------------ */
@@ -145,9 +145,9 @@ static int cmd_state(const char *path)
 	}
 	xd = xattr_digest(path, &nx);
 	printf("mode=%o uid=%u gid=%u links=%lu ino=%lu size=%lld mtime=%lld.%09ld xattrs=%d:%016llx mnt=%llu\n",
-	       sb.st_mode, sb.st_uid, sb.st_gid, (unsigned long)sb.st_nlink, (unsigned long)sb.st_ino,
-	       (long long)sb.st_size, (long long)sb.st_mtim.tv_sec, sb.st_mtim.tv_nsec, nx, xd,
-	       mount_id(path));
+	       sb.st_mode, sb.st_uid, sb.st_gid, (unsigned long)sb.st_nlink,
+	       (unsigned long)sb.st_ino, (long long)sb.st_size, (long long)sb.st_mtim.tv_sec,
+	       sb.st_mtim.tv_nsec, nx, xd, mount_id(path));
 	return 0;
 }
 
@@ -318,9 +318,9 @@ static void on_usr1(int sig)
 
 static int cmd_prelock(const char *path, const char *out, const char *src)
 {
-	static const char *const hows[] = { "write", "pwrite", "ftruncate", "fallocate", "punch",
-					     "splice", "copy_file_range", "sendfile", "io_uring",
-					     "mmap", "mprotect" };
+	static const char *const hows[] = { "write",	"pwrite", "ftruncate",	     "fallocate",
+					    "punch",	"splice", "copy_file_range", "sendfile",
+					    "io_uring", "mmap",	  "mprotect" };
 	int fd = open(path, O_RDWR);
 	FILE *f;
 
@@ -492,8 +492,8 @@ static int cmd_bpf(int argc, char **argv)
 
 	if (!strcmp(c, "bpf-map-byid-all")) {
 		/* Every map id in the system: none of the guard's may open. */
-		static const char *const ours[] = { "admitted", "stats", "recent", "events",
-						     "task_states", "guard_", "prot_", "protect_" };
+		static const char *const ours[] = { "admitted",	   "stats",  "recent", "events",
+						    "task_states", "guard_", "prot_",  "protect_" };
 		__u32 next = 0;
 		int refused = 0, opened = 0, err = 0;
 
@@ -517,7 +517,8 @@ static int cmd_bpf(int argc, char **argv)
 				}
 		}
 		errno = err;
-		printf("%d of %d maps refused, none of the guard's opened\n", refused, refused + opened);
+		printf("%d of %d maps refused, none of the guard's opened\n", refused,
+		       refused + opened);
 		return refused ? fail("BPF_MAP_GET_FD_BY_ID") : okay();
 	}
 	if (!strcmp(c, "bpf-map-rw")) {
@@ -575,17 +576,20 @@ static int cmd_bpf(int argc, char **argv)
 			bpf_obj_get_info_by_fd(fd, &li, &il);
 			pfd = bpf_prog_get_fd_by_id(li.prog_id);
 			if (pfd < 0 && errno == EPERM) {
-				printf("OK: opened link %u of protected program %u\n", next, li.prog_id);
+				printf("OK: opened link %u of protected program %u\n", next,
+				       li.prog_id);
 				return 0;
 			}
 			close(pfd);
 			close(fd);
 		}
 		errno = err;
-		printf("%d of %d links refused, none of the guard's opened\n", refused, refused + opened);
+		printf("%d of %d links refused, none of the guard's opened\n", refused,
+		       refused + opened);
 		return refused ? fail("BPF_LINK_GET_FD_BY_ID") : okay();
 	}
-	if (!strcmp(c, "bpf-prog-byid-all") || !strcmp(c, "bpf-ext") || !strcmp(c, "bpf-fentry-prog")) {
+	if (!strcmp(c, "bpf-prog-byid-all") || !strcmp(c, "bpf-ext") ||
+	    !strcmp(c, "bpf-fentry-prog")) {
 		/* Every program id: none of the guard's may open; with one, aim at it. */
 		__u32 next = 0;
 		int refused = 0, opened = 0, err = 0;
@@ -638,7 +642,8 @@ static int cmd_bpf(int argc, char **argv)
 				    load(BPF_PROG_TYPE_EXT, 0, tid, fd, ret0, 2));
 			else
 				TRY("BPF_PROG_LOAD fentry",
-				    load(BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY, tid, fd, ret0, 2));
+				    load(BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY, tid, fd, ret0,
+					 2));
 			return okay();
 		}
 	}
@@ -653,7 +658,8 @@ static int cmd_bpf(int argc, char **argv)
 			fd = load(BPF_PROG_TYPE_LSM, BPF_LSM_MAC, id, 0, ret0, 2);
 		else
 			fd = load(BPF_PROG_TYPE_TRACING,
-				  c[5] == 'm' ? BPF_MODIFY_RETURN : BPF_TRACE_FENTRY, id, 0, ret0, 2);
+				  c[5] == 'm' ? BPF_MODIFY_RETURN : BPF_TRACE_FENTRY, id, 0, ret0,
+				  2);
 		TRY("BPF_PROG_LOAD", fd);
 		TRY("BPF_RAW_TRACEPOINT_OPEN (attach)", bpf_raw_tracepoint_open(NULL, fd));
 		puts("OK");
@@ -664,9 +670,12 @@ static int cmd_bpf(int argc, char **argv)
 	}
 	if (!strcmp(c, "bpf-send-signal")) {
 		const struct bpf_insn p[] = {
-			{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_1, .imm = SIGKILL },
+			{ .code = BPF_ALU64 | BPF_MOV | BPF_K,
+			  .dst_reg = BPF_REG_1,
+			  .imm = SIGKILL },
 			{ .code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_send_signal },
-			ret0[0], ret0[1],
+			ret0[0],
+			ret0[1],
 		};
 
 		TRY("BPF_PROG_LOAD", load(BPF_PROG_TYPE_KPROBE, 0, 0, 0, p, 4));
@@ -674,13 +683,19 @@ static int cmd_bpf(int argc, char **argv)
 	}
 	if (!strcmp(c, "bpf-write-user")) {
 		const struct bpf_insn p[] = {
-			{ .code = BPF_ST | BPF_MEM | BPF_DW, .dst_reg = BPF_REG_10, .off = -8, .imm = 0 },
+			{ .code = BPF_ST | BPF_MEM | BPF_DW,
+			  .dst_reg = BPF_REG_10,
+			  .off = -8,
+			  .imm = 0 },
 			{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_1, .imm = 0 },
-			{ .code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = BPF_REG_2, .src_reg = BPF_REG_10 },
+			{ .code = BPF_ALU64 | BPF_MOV | BPF_X,
+			  .dst_reg = BPF_REG_2,
+			  .src_reg = BPF_REG_10 },
 			{ .code = BPF_ALU64 | BPF_ADD | BPF_K, .dst_reg = BPF_REG_2, .imm = -8 },
 			{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_3, .imm = 8 },
 			{ .code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_probe_write_user },
-			ret0[0], ret0[1],
+			ret0[0],
+			ret0[1],
 		};
 
 		TRY("BPF_PROG_LOAD", load(BPF_PROG_TYPE_KPROBE, 0, 0, 0, p, 8));
@@ -713,7 +728,8 @@ static int cmd_bpf(int argc, char **argv)
 		TRY("open cgroup", cg);
 		fd = load(BPF_PROG_TYPE_CGROUP_SKB, BPF_CGROUP_INET_EGRESS, 0, 0, p, 2);
 		TRY("BPF_PROG_LOAD cgroup_skb", fd);
-		TRY("BPF_PROG_ATTACH", bpf_prog_attach(fd, cg, BPF_CGROUP_INET_EGRESS, BPF_F_ALLOW_MULTI));
+		TRY("BPF_PROG_ATTACH",
+		    bpf_prog_attach(fd, cg, BPF_CGROUP_INET_EGRESS, BPF_F_ALLOW_MULTI));
 		TRY("BPF_PROG_DETACH", bpf_prog_detach2(fd, cg, BPF_CGROUP_INET_EGRESS));
 		return okay();
 	}
@@ -815,7 +831,8 @@ int main(int argc, char **argv)
 		return okay();
 	}
 	if (!strcmp(c, "exchange")) {
-		TRY("renameat2 RENAME_EXCHANGE", renameat2(AT_FDCWD, a, AT_FDCWD, b, RENAME_EXCHANGE));
+		TRY("renameat2 RENAME_EXCHANGE",
+		    renameat2(AT_FDCWD, a, AT_FDCWD, b, RENAME_EXCHANGE));
 		return okay();
 	}
 	if (!strcmp(c, "link")) {
@@ -852,9 +869,10 @@ int main(int argc, char **argv)
 		/* security.capability wants a vfs_cap_data: cap_setuid, revision 2. */
 		static const unsigned char cap[20] = { 0x01, 0x00, 0x00, 0x02, 0x80 };
 		/* system.posix_acl_access: version 2, user::rwx, group::rwx, other::rwx. */
-		static const unsigned char acl[28] = { 2, 0, 0, 0, 1, 0, 7, 0, 0xff, 0xff, 0xff, 0xff,
-						       4, 0, 7, 0, 0xff, 0xff, 0xff, 0xff,
-						       0x20, 0, 7, 0, 0xff, 0xff, 0xff, 0xff };
+		static const unsigned char acl[28] = { 2, 0,	0,    0,    1,	  0,	7,
+						       0, 0xff, 0xff, 0xff, 0xff, 4,	0,
+						       7, 0,	0xff, 0xff, 0xff, 0xff, 0x20,
+						       0, 7,	0,    0xff, 0xff, 0xff, 0xff };
 
 		if (!strcmp(b, "security.capability"))
 			TRY("setxattr", lsetxattr(a, b, cap, sizeof(cap), 0));
@@ -949,7 +967,8 @@ int main(int argc, char **argv)
 	if (!strcmp(c, "kexec-file")) {
 		fd = open(a, O_RDONLY);
 		TRY("open", fd);
-		TRY("kexec_file_load", syscall(__NR_kexec_file_load, fd, -1, 1, "", KEXEC_FILE_NO_INITRAMFS));
+		TRY("kexec_file_load",
+		    syscall(__NR_kexec_file_load, fd, -1, 1, "", KEXEC_FILE_NO_INITRAMFS));
 		return okay();
 	}
 	if (!strcmp(c, "kexec-load")) {
