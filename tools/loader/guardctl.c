@@ -268,6 +268,48 @@ static __u64 stat_sum(int fd, __u32 key)
 	return sum;
 }
 
+/*
+ * Per-program run counts and time, from the kernel's BPF statistics
+ * (sysctl kernel.bpf_stats_enabled = 1; zero otherwise).
+ */
+static void print_prog_stats(void)
+{
+	static const char *const progs[] = {
+		"guard_kernel_read_file",    "guard_kernel_load_data",    "guard_locked_down",
+		"guard_bprm_check_security", "guard_bprm_committed_creds", "guard_ptrace_access_check",
+		"guard_ptrace_traceme",
+	};
+	char path[256];
+
+	printf("programs (runs, mean ns; needs kernel.bpf_stats_enabled=1):\n");
+	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+		struct bpf_link_info li = { 0 };
+		struct bpf_prog_info pi = { 0 };
+		__u32 len = sizeof(li);
+		int lfd, pfd;
+
+		snprintf(path, sizeof(path), "%s/link_%s", MG_PIN_DIR, progs[i]);
+		lfd = bpf_obj_get(path);
+		if (lfd < 0) {
+			printf("  %-28s not attached: %s\n", progs[i], strerror(errno));
+			continue;
+		}
+		if (bpf_obj_get_info_by_fd(lfd, &li, &len) || (pfd = bpf_prog_get_fd_by_id(li.prog_id)) < 0) {
+			printf("  %-28s no program: %s\n", progs[i], strerror(errno));
+			close(lfd);
+			continue;
+		}
+		len = sizeof(pi);
+		if (bpf_obj_get_info_by_fd(pfd, &pi, &len) == 0)
+			printf("  %-28s %llu %llu\n", progs[i], (unsigned long long)pi.run_cnt,
+			       pi.run_cnt ? (unsigned long long)(pi.run_time_ns / pi.run_cnt) : 0ull);
+		else
+			printf("  %-28s no information: %s\n", progs[i], strerror(errno));
+		close(pfd);
+		close(lfd);
+	}
+}
+
 static int cmp_seq(const void *a, const void *b)
 {
 	const struct mg_event *x = a, *y = b;
@@ -323,6 +365,7 @@ static int guard_status(void)
 	       (unsigned long long)stat_sum(sfd, MG_STAT_DEFERRED),
 	       (unsigned long long)stat_sum(sfd, MG_STAT_DROPPED),
 	       (unsigned long long)stat_sum(sfd, MG_STAT_TAGGED));
+	print_prog_stats();
 	for (__u32 i = 0; i < MG_RECENT_MAX; i++)
 		if (bpf_map_lookup_elem(rfd, &i, &ev[n]) == 0 && ev[n].ts_ns)
 			n++;
