@@ -43,6 +43,30 @@ else
 	not_ok "$FAMILY: LD_PRELOAD into the trusted program: exit $rc, output: $out, control $ctl: BYPASSED"
 fi
 
+# Static glibc and libcrypto still read some environment: OpenSSL's
+# configuration could name an engine or provider to dlopen.  The trusted
+# program never loads a configuration: the file's atime (strictatime mount)
+# shows whether anything read it, while a real admission runs.
+mkdir -p /tmp/sa /tmp/m
+mount -t tmpfs -o strictatime none /tmp/sa
+printf 'openssl_conf = oc\n[oc]\nengines = e\n[e]\nx = xe\n[xe]\ndynamic_path = /tmp/sa/evil.so\n' >/tmp/sa/evil.cnf
+modguard sign -q -k "$MG_KEYS/owner.key" -c "$MG_KEYS/owner.crt" -o /tmp/m/params.ko "$MG_MODULES/params.ko"
+at0=$(stat -c %X /tmp/sa/evil.cnf)
+sleep 1
+OPENSSL_CONF=/tmp/sa/evil.cnf OPENSSL_ENGINES=/tmp/sa OPENSSL_MODULES=/tmp/sa modguard admit /tmp/m/params.ko >/tmp/ossl.out 2>&1
+orc=$?
+at1=$(stat -c %X /tmp/sa/evil.cnf)
+_att_n=$((_att_n + 1))
+if [ "$at0" = "$at1" ] && [ $orc -eq 0 ]; then
+	_att_blocked=$((_att_blocked + 1))
+	ok "$FAMILY: OPENSSL_CONF/OPENSSL_ENGINES/OPENSSL_MODULES into the trusted program: admission ran (exit 0), the configuration was never read (atime $at0): BLOCKED"
+else
+	_att_bypassed=$((_att_bypassed + 1))
+	not_ok "$FAMILY: OPENSSL_CONF into the trusted program: exit $orc, atime $at0 -> $at1: BYPASSED"
+	sed 's/^/#   /' /tmp/ossl.out
+fi
+umount /tmp/sa
+
 # Another root: a chroot whose /etc/modguard the attacker wrote, reaching the
 # trusted binary through a bind mount of the file; a private mount namespace.
 mkdir -p /tmp/fr/etc/modguard/trust.d /tmp/fr/usr/lib/modguard
