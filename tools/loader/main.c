@@ -20,6 +20,7 @@
 #include <openssl/crypto.h>
 
 #include "loader.h"
+#include "selfprotect.h"
 
 const char *prog = "modguard";
 
@@ -99,8 +100,9 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: %s guard start|status|log [--timeout SEC]\n"
 		   "       %s admit [-q] [-n] [-C TRUST] FILE... | --tree DIR\n"
-		   "       %s load FILE [PARAM...]\n",
-		prog, prog, prog);
+		   "       %s load FILE [PARAM...]\n"
+		   "       %s trust-add CERT\n",
+		prog, prog, prog, prog);
 }
 
 /*
@@ -135,6 +137,8 @@ int main(int argc, char *argv[])
 		return cmd_admit(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "load"))
 		return cmd_load(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "trust-add"))
+		return cmd_trust_add(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
 		usage(stdout);
 		return EXIT_OK;

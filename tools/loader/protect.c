@@ -22,12 +22,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include "guard.h"
 #include "protect.h"
@@ -568,4 +572,161 @@ int protect_start(const struct policy *pol)
 out:
 	protect_bpf__destroy(skel); /* pinned links and maps stay */
 	return ret;
+}
+
+/* ---- Maintenance: trust-add --------------------------------------------- */
+
+/*
+ * The one run-time change to protected state: a certificate joins the trust
+ * store only when a key already in it signed the certificate.  The guard
+ * lets only the trusted program write there; anything broader (removing a
+ * key, changing the policy) waits for a reboot with the guard down, which is
+ * the owner's, not root's, to arrange.
+ */
+
+static X509 *cert_read(const char *path)
+{
+	BIO *b = BIO_new_file(path, "rb");
+	X509 *x;
+
+	if (!b)
+		return NULL;
+	x = PEM_read_bio_X509(b, NULL, NULL, NULL);
+	if (!x && BIO_reset(b) == 0)
+		x = d2i_X509_bio(b, NULL);
+	BIO_free(b);
+	return x;
+}
+
+/* SHA-256 of the DER encoding, as the deny list writes it. */
+static int cert_fp(X509 *x, char out[65])
+{
+	unsigned char md[32];
+	unsigned int n = 0;
+
+	if (!X509_digest(x, EVP_sha256(), md, &n) || n != 32)
+		return -1;
+	hex(md, 32, out);
+	return 0;
+}
+
+static bool fp_denied(const char *fp)
+{
+	char line[256], want[80];
+	FILE *f = fopen(DENY_LIST, "re");
+	bool hit = false;
+
+	if (!f)
+		return false;
+	snprintf(want, sizeof(want), "cert %s", fp);
+	while (!hit && fgets(line, sizeof(line), f))
+		hit = !strncmp(line, want, strlen(want));
+	fclose(f);
+	return hit;
+}
+
+/* The trusted certificate whose key signed X, if any: its file name in SIGNER. */
+static bool signed_by_trusted(X509 *x, const char *fp, char *signer, size_t len, bool *present)
+{
+	struct dirent *e;
+	DIR *d = opendir(TRUST_DIR);
+	bool found = false;
+
+	*present = false;
+	if (!d)
+		return false;
+	while ((e = readdir(d))) {
+		char path[PATH_MAX], tfp[65];
+		X509 *t;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", TRUST_DIR, e->d_name);
+		t = cert_read(path);
+		if (!t)
+			continue;
+		if (cert_fp(t, tfp) == 0 && !strcmp(tfp, fp))
+			*present = true;
+		else if (!found && !fp_denied(tfp) && X509_verify(x, X509_get0_pubkey(t)) == 1) {
+			snprintf(signer, len, "%s", e->d_name);
+			found = true;
+		}
+		X509_free(t);
+	}
+	closedir(d);
+	return found;
+}
+
+int cmd_trust_add(int argc, char *argv[])
+{
+	char fp[65], signer[256] = "", tmp[PATH_MAX], dst[PATH_MAX];
+	struct modguard_trust *t = NULL;
+	bool present;
+	X509 *x;
+	FILE *f;
+	int fd, dfd;
+
+	if (argc != 2) {
+		msg("usage: trust-add CERT (PEM or DER, signed by a key already in %s)", TRUST_DIR);
+		return EXIT_USAGE;
+	}
+	x = cert_read(argv[1]);
+	if (!x) {
+		msg("%s: expected an X.509 certificate (PEM or DER), found none", argv[1]);
+		return EXIT_USAGE;
+	}
+	if (cert_fp(x, fp)) {
+		msg("%s: cannot hash the certificate", argv[1]);
+		X509_free(x);
+		return EXIT_USAGE;
+	}
+	if (fp_denied(fp)) {
+		msg("%s: certificate %s is on the deny list %s", argv[1], fp, DENY_LIST);
+		X509_free(x);
+		return EXIT_DENIED;
+	}
+	if (!signed_by_trusted(x, fp, signer, sizeof(signer), &present) || present) {
+		if (present)
+			printf("%s: already in %s\n", argv[1], TRUST_DIR);
+		else
+			msg("%s: not signed by any key in %s; adding a new root of trust waits for a reboot with the guard down",
+			    argv[1], TRUST_DIR);
+		X509_free(x);
+		return present ? EXIT_OK : EXIT_DENIED;
+	}
+	snprintf(dst, sizeof(dst), "%s/added-%.16s.crt", TRUST_DIR, fp);
+	snprintf(tmp, sizeof(tmp), "%s/.added-%.16s.tmp", TRUST_DIR, fp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!f || !PEM_write_X509(f, x) || fflush(f) || fsync(fd)) {
+		msg("%s: cannot write: %s", tmp, strerror(errno));
+		if (f)
+			fclose(f);
+		else if (fd >= 0)
+			close(fd);
+		unlink(tmp);
+		X509_free(x);
+		return EXIT_USAGE;
+	}
+	fclose(f);
+	X509_free(x);
+	if (rename(tmp, dst)) {
+		msg("%s: cannot rename into place: %s", dst, strerror(errno));
+		unlink(tmp);
+		return EXIT_USAGE;
+	}
+	dfd = open(TRUST_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	/* The store must still load as a whole, or the addition is undone. */
+	if (trust_open(NULL, true, &t)) {
+		unlink(dst);
+		msg("%s: the trust store does not accept it; not added", argv[1]);
+		return EXIT_DENIED;
+	}
+	modguard_trust_free(t);
+	printf("added %s (signed by %s) as %s\n", argv[1], signer, dst);
+	return EXIT_OK;
 }

@@ -14,4 +14,7 @@
  */
 int protect_start(const struct policy *pol);
 
+/* trust-add CERT: the maintenance verb.  Exit 0 added, 1 refused, 2 usage or I/O. */
+int cmd_trust_add(int argc, char *argv[]);
+
 #endif

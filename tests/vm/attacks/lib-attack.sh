@@ -37,7 +37,7 @@ astate() {
 # The step that failed and its errno, as the attacker saw it.
 _att_why() {
 	_w=$(grep -E '(^|[ :])E[A-Z0-9]+$' "$_att_out" | tail -n 1 | cut -c1-90)
-	[ -n "$_w" ] || _w=$(grep -i -E 'operation not permitted|permission denied|read-only|busy|invalid argument|not supported|no such' "$_att_out" | tail -n 1 | cut -c1-90)
+	[ -n "$_w" ] || _w=$(grep -i -E 'operation not permitted|permission denied|read-only|busy|invalid argument|not supported|no such|not signed' "$_att_out" | tail -n 1 | cut -c1-90)
 	echo "${_w:-no error}"
 }
 
@@ -133,6 +133,109 @@ attack_summary() {
 	echo "MG-ATTACK-SUMMARY $FAMILY $_att_n $_att_blocked $_att_bypassed" >"$MG_RESULTS"
 }
 
+# Fixed test keys for the maintenance family (test data, never trusted
+# outside this suite): a root installed in the trust store before the lock,
+# a child certificate the root signed (with its key), and a rogue
+# self-signed certificate.
+mg_maint_files() {
+	mkdir -p /tmp/mt
+	cat >/tmp/mt/root.crt <<'MGEOF'
+-----BEGIN CERTIFICATE-----
+MIIDNTCCAh2gAwIBAgIUFUrBDZbFYvM5RxvzYVcRANCQXD0wDQYJKoZIhvcNAQEL
+BQAwJDEiMCAGA1UEAwwZbW9kZ3VhcmQgbWFpbnRlbmFuY2Ugcm9vdDAgFw0yNjEy
+MDEwNDI1NTNaGA8yMTI2MTEwNzA0MjU1M1owJDEiMCAGA1UEAwwZbW9kZ3VhcmQg
+bWFpbnRlbmFuY2Ugcm9vdDCCASIwDQYJKoZIhvcNAQEBBQADggEPADCCAQoCggEB
+ANkWrS7U8k7b2P5CSSqIfwtddnsT19gYPJWRv8PLwhshrwrxHtbsnH4DYB7YGASZ
+B+y7jZnp614f6v6RCOMpAuHNPHz+5gOjw//STQJkzxMe8K/jSppQEmYm09KhUuDo
+eiZ99LhRoV9uQ+yq6aMrFFPb0P1N8uXetYj7aOWr24r99ZTPdjRRpnl7uVFTkRXf
+/VwJWG9JbBKSXbOnY5Egm8wFAWiibNK1p7yIuD7IYLpGwqZXHALJ0TysMpsUpQ2d
+Zkgp58TZ4gbYnZ60X6CIHSovW/NaJEPoGOPuAVbTdI3BdV+Mbi9S3nDq3vUAlWUO
+uGEl8uKIf8YPjB3Kir/WnlsCAwEAAaNdMFswHwYDVR0jBBgwFoAUGDXilqg4ma5h
+sHmCIK+1g73HHnkwDAYDVR0TAQH/BAIwADALBgNVHQ8EBAMCB4AwHQYDVR0OBBYE
+FBg14paoOJmuYbB5giCvtYO9xx55MA0GCSqGSIb3DQEBCwUAA4IBAQA8jrTaCvV6
+c+5IN5w0Rg2kgclEVs5ehu3O8EKB5/U/tsopEw6u8jXGJVWQtP4Lt4USaBz4B20F
+kGZWV9lMqQnA4aBGSPxJx37TiaKPbBwwIpN9ZeH6k5gnr/9qFEImtIUuq71gDZh1
+Eg8W8T47wK9IzekE6AEexTVqrtmSDhwjRo5suHjBOEO5F0aNQhjUz1nf/lBy12lB
+REhzMcJXnvCwkUm1g2WpT/d+/KSTVG2Z6wwzsfI0VDlRiGbIjB7Up9xcpc082dvs
+oZLKKKtx6A/1rKFX9MIxzP56hwq/blQJCuXCIK5n0An1CumzgWgGY92/lFgWwp+N
+FNAsJ0hfE2sY
+-----END CERTIFICATE-----
+MGEOF
+	cat >/tmp/mt/child.crt <<'MGEOF'
+-----BEGIN CERTIFICATE-----
+MIIDNjCCAh6gAwIBAgIUHKCS01slgjVImJ6tlM6LpT6pSLkwDQYJKoZIhvcNAQEL
+BQAwJDEiMCAGA1UEAwwZbW9kZ3VhcmQgbWFpbnRlbmFuY2Ugcm9vdDAgFw0yNjEy
+MDEwNDI1NTRaGA8yMTI2MTEwNzA0MjU1NFowJTEjMCEGA1UEAwwabW9kZ3VhcmQg
+bWFpbnRlbmFuY2UgY2hpbGQwggEiMA0GCSqGSIb3DQEBAQUAA4IBDwAwggEKAoIB
+AQCypsPKoVfK2iYpxI6vigKqcw/m/h/rQLAasAlSaUqI8q6kFfEM+zHh72IPYRc7
+ka5E0jbDpt8YK7Wgi9B32SNng6i7yD/ofGGnsTvDCTdiAXOB0MzwwDUNE0Y0tldm
+uuSJ5MohQqk0iods1APIEYEcCcGmhF++qC5r1tVdHKk3ZuCnvEbmrAZEkcakhah9
+IcZkAlxbVa8KVr/89BQuBl6hG+mkbHEO05HYOqH5Ab5TAFedJ5B9gl3QoA48mnoE
+GHKslRdFN1Q3Sus46eiUJTjjmcwOi3b9Otlso1ptpqWCnvYu8LzsWNT27jpZEgyr
+yOSq4+KXp/PZlEOUJXk8L8i7AgMBAAGjXTBbMAwGA1UdEwEB/wQCMAAwCwYDVR0P
+BAQDAgeAMB0GA1UdDgQWBBQUZeF+onvQNY+sLmOTQ9C7gh/UETAfBgNVHSMEGDAW
+gBQYNeKWqDiZrmGweYIgr7WDvcceeTANBgkqhkiG9w0BAQsFAAOCAQEAgZf/GBLQ
+1IygIUdE8vzXpxpG1No7qzeKXjL8yx0DUhbRQ+A9eaAbPvHheG4VpRho+dgqJVGE
+D6/BvcsSRWjy7JusdPg+7+YWVHT5sWiE8mGq9luNP0I0FEQ4ONsqb7YvoZAXISf/
+kpToI6F6c2qHgBEZ+EIzROuzk9dE2G6js8DC8ae7Izk+DSBOsKhQe4cFKETyol1l
+K5jlYpMm366II7EmN2Nq212i9PVWFNtjN1qXen8Xiy6hlaY5hF8zMWVJ2jLoriqT
+R2o3GR7LqmoA91cSktrgagV+Y9dvd2liAnbrFUUJxmdDT1NPAgdCv+2Tt3S3wOn7
+5B4QxeRPNe+XIw==
+-----END CERTIFICATE-----
+MGEOF
+	cat >/tmp/mt/child.key <<'MGEOF'
+-----BEGIN PRIVATE KEY-----
+MIIEvgIBADANBgkqhkiG9w0BAQEFAASCBKgwggSkAgEAAoIBAQCypsPKoVfK2iYp
+xI6vigKqcw/m/h/rQLAasAlSaUqI8q6kFfEM+zHh72IPYRc7ka5E0jbDpt8YK7Wg
+i9B32SNng6i7yD/ofGGnsTvDCTdiAXOB0MzwwDUNE0Y0tldmuuSJ5MohQqk0iods
+1APIEYEcCcGmhF++qC5r1tVdHKk3ZuCnvEbmrAZEkcakhah9IcZkAlxbVa8KVr/8
+9BQuBl6hG+mkbHEO05HYOqH5Ab5TAFedJ5B9gl3QoA48mnoEGHKslRdFN1Q3Sus4
+6eiUJTjjmcwOi3b9Otlso1ptpqWCnvYu8LzsWNT27jpZEgyryOSq4+KXp/PZlEOU
+JXk8L8i7AgMBAAECggEAQKZ53yfREf8s5VuUuTCr80vtWs3m9ib0M8w1q2WgC/wq
+uAWatHRo4lbTOTaNBkkbdBtQpzAJtwEGWuGN4Pkqx0iNdNssSXFNk7ZfJp78tFJL
+HxTVPWCJMkCh3OyJp4sFrmMlxLCPdAyXoon9DldLTj63ng90aJYLKopVrzryf7H2
+hXigg2LNxbbFgPgbDxptwkSHGw7RWzPkQhDdqfrG5MNqqsgpixQBWtvuP2dcYvYZ
+ull3eo1kheJixIwmAMBaoz/mHdy1pN/l9/KF4kyA767dDEHDPjBr0TAJ4ZbxN++q
+r+Nf7FqnCYZWqRi/ZgxILT6F0CNsAlp8JfltIQ2zrQKBgQDz8K+hpgEm84sPKHC9
+vyasMFNuIWLvniY6ZM21uL2Est3APnLIsWnbUaTHusjCJ1Pa7EpQB9My+6zNCgbX
+d7CH6GF58kPjCDi6bWx6yajiJE8baMsfE73VJh44qRPGhVivh7n1qrHroU3ok//4
+nIAY/7CnF6QYSk81eA0jA6cU1QKBgQC7e8hKpWwY3Cxm+Ug6DM+Tit7Cy4p19Q6V
+3JKjL7H3YG+5Uf8+3Cx9OfAxdNRC8Gn15jDWnKGJ8nUCgXeBOlmkmQepgJ96xgmz
+4unUx7O3QCIXNP33o6zeAOj0pvj8amN+loaIewAoqtj7PpIhMsuUrBKCX3OwaC8h
+02PeLzhvTwKBgQCH/GaMIHSH+EBPBOZEgKjYWGBKBoaWuXzqFIOwh/nuXZ/MqYNn
+aa9vOcY4KWH9CdtvMUYD8zjDNRWRf8NsniZkvSCJ0IoTp+On2ZQdpwlkd4U57GM/
+QcwTZJp4T5jclD1qLKl3z947UsKRot+RAf1O8krR+xXZDKO3VONN351muQKBgG1r
+g+0U+K7VqVB8Asxmd6uLrBESTAAmAtox/p8hEgPnk60cDxU32PtJGkczAUMEH0N1
+kmFezuS8zc+lkgKo9HKdIZyqxekYtcb4EzKtTtUPqBXVRrgGHbj/3PYUkVJ4IRNb
+dK8o4mHZvIN99DlN9QUTHEZcwR9e3ssmHa4p7wz/AoGBAJnZrU4ULFOMB3GQG9/6
+9HotMUunBScxLbCUsNIRIu3ev5ni6dGBmuzL2CQnkMLJMqvCwZ0287LTFa111j50
+1FyvfMr3UYf2W9w5T6pMQXS6sCFH00or35Qftplltz6ujcU2gNgjhj66ylPK1nTd
+Sx+yIFJbvjQcyxQlkP5G8V+M
+-----END PRIVATE KEY-----
+MGEOF
+	cat >/tmp/mt/rogue.crt <<'MGEOF'
+-----BEGIN CERTIFICATE-----
+MIIDHzCCAgegAwIBAgIUMBLl4GlyTdZ86LMtcoXN9AI2UNAwDQYJKoZIhvcNAQEL
+BQAwGTEXMBUGA1UEAwwObW9kZ3VhcmQgcm9ndWUwIBcNMjYxMjAxMDQyNTU0WhgP
+MjEyNjExMDcwNDI1NTRaMBkxFzAVBgNVBAMMDm1vZGd1YXJkIHJvZ3VlMIIBIjAN
+BgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAz9qQdCd/Sr3WDmdDZ0u43lzygbC3
++x5NawCY1dUWcad/S60sjaxTHOZ8+J6gP2FgTbBHYM6BZiPnfh2Q0UyDJvUHTHeb
+lgTfWZ+APVtek2w2+jYzfVgSRLIdGoJ5NAg//OzcMa1A2i8y0KEBzxyA4x5shgJt
+HoIvLbOwdRyAfKBTaDCMf4ImdQcn2WLsI2595VyyFC4633W3kAFzj7XZj+SVAt0o
+0BGK89zBmoYZIFJizGpOwsJaVNl/dkXfLSAEeUxfr8PsJgOUDQSaxZv+ShpN3yJX
+L0VSHHsH75xXdUR9DQc3Ni8MoA0Z8yFdH6InZ+eLkvzuGror03+K+QpblwIDAQAB
+o10wWzAfBgNVHSMEGDAWgBQi6F5DY4OBAMesmtn+/NzOAK5v2zAMBgNVHRMBAf8E
+AjAAMAsGA1UdDwQEAwIHgDAdBgNVHQ4EFgQUIuheQ2ODgQDHrJrZ/vzczgCub9sw
+DQYJKoZIhvcNAQELBQADggEBAGdjpp7ffjg+XgCSs54K8ltycZwGIReIrG570mCo
+WNnbj8GcMmCXRD5f9O4f9WHqdQNQ9Fxl2R3vYZ5yAmpKwqrDWmRHRjkhj8/PRCJt
+3d3jBO/XIPdcETvAgUukG7DTdyl3PLLTk/CXY9060aH/E8YkXyMmVYkMLBpRQO1U
+aDe5alikh2NtqjVyKawbT5/5ebAqIRAUO/KtKkxP9jl1QFhgvTegy+vw8kTgf6ew
+TdGZMyfJo2g97Q5XPqiwWDebKHylXIW9cLGdDeLBRE1BXJXiH3d1Pmw8IXThb8Wa
+Hu02RoofgrcGyJsrAAoCgvlfTFtAQ60kHjtEPxO5yhC78Yo=
+-----END CERTIFICATE-----
+MGEOF
+}
+
 # mg_install: the files a real installation protects, then the policy.
 mg_install() {
 	[ -e /tmp/.mg-installed ] && return
@@ -140,6 +243,8 @@ mg_install() {
 	mkdir -p /etc/modguard/trust.d "$MG_WANTS" /lib/systemd/system \
 		/usr/share/initramfs-tools/hooks "$MG_DRACUT" "$MG_EXTRA/sub"
 	[ -f /etc/modguard/trust.d/owner.crt ] || cp "$MG_KEYS/owner.crt" /etc/modguard/trust.d/owner.crt
+	mg_maint_files
+	cp /tmp/mt/root.crt /etc/modguard/trust.d/maint-root.crt
 	printf '# attack suite\nmode = enforce\nprotect = %s\n' "$MG_EXTRA" >/etc/modguard/policy
 	printf '[Unit]\nDescription=modguard guard\nDefaultDependencies=no\n[Service]\nType=oneshot\nExecStart=/usr/bin/modguard guard start\n[Install]\nWantedBy=multi-user.target\n' >"$MG_UNIT"
 	ln -sf "$MG_UNIT" "$MG_WANTS/modguard.service"
