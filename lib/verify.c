@@ -309,8 +309,11 @@ int modguard_sig_describe(const uint8_t *buf, size_t len, struct modguard_sig_de
 	if (!CMS_SignerInfo_get0_signer_id(si, &kid, &issuer, &sno))
 		return mg_fail(err, MG_E_SIG_FORMAT, 0, "PKCS#7 signer has no identifier");
 	if (issuer) {
+		/* As kmod's x509_name_to_str(): the first CN, else the name's last entry. */
 		int i = X509_NAME_get_index_by_NID(issuer, NID_commonName, -1);
 
+		if (i < 0)
+			i = X509_NAME_entry_count(issuer) - 1;
 		if (i >= 0) {
 			const ASN1_STRING *s =
 				X509_NAME_ENTRY_get_data(X509_NAME_get_entry(issuer, i));
@@ -320,11 +323,14 @@ int modguard_sig_describe(const uint8_t *buf, size_t len, struct modguard_sig_de
 		}
 	}
 	if (sno) {
-		/* modinfo prints the serial as a positive big number: no leading zero bytes. */
+		/*
+		 * modinfo prints the serial as a positive big number (BN_bn2bin): no leading
+		 * zero bytes, and nothing at all for serial 0.
+		 */
 		const uint8_t *p = ASN1_STRING_get0_data(sno);
 		int n = ASN1_STRING_length(sno);
 
-		while (n > 1 && p[0] == 0) {
+		while (n > 0 && p[0] == 0) {
 			p++;
 			n--;
 		}

@@ -171,6 +171,38 @@ for k in $KEYTYPES; do
 	done
 done
 
+# ---- issuer names and serials at the edges: modinfo's rules ---------------------
+# kmod prints the first CN of the issuer, else the last entry of the name, and the
+# serial as BN_bn2bin does (no leading zero bytes, nothing for 0).
+if [ "$MODE" = local ]; then
+	set -- $BODIES
+	edge_body=$1
+	openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$T/keys/edge.key" 2>/dev/null
+	n=0 bad=0
+	for spec in "/CN=plain|1" "/O=No CN Org|2" "/C=DE/O=Org/OU=Last Unit|0x80" "/O=a/CN=first/CN=second|0xff00" \
+		"/CN=Zoë ünïcode Ключ|0x00ab" "/CN=a\\,b=c|0" "/CN=long serial|0x8000000000000000000000000000000000000001"; do
+		subj=${spec%|*} ser=${spec##*|}
+		openssl req -utf8 -new -x509 -key "$T/keys/edge.key" -out "$T/keys/edge.crt" -subj "$subj" -days 3 \
+			-set_serial "$ser" -addext "basicConstraints=critical,CA:FALSE" 2>/dev/null ||
+			{ bad=$((bad + 1)); diag "openssl req $subj"; continue; }
+		n=$((n + 1))
+		"$SIGN_FILE" sha256 "$T/keys/edge.key" "$T/keys/edge.crt" "$edge_body" "$T/o/edge.ref.ko"
+		"$MODGUARD" sign -q -k "$T/keys/edge.key" -c "$T/keys/edge.crt" "$edge_body" -o "$T/o/edge.mg.ko" 2>/dev/null
+		same_file "$T/o/edge.ref.ko" "$T/o/edge.mg.ko" || { bad=$((bad + 1)); diag "$subj $ser: differs from sign-file"; }
+		modinfo_sig "$T/o/edge.ref.ko" >"$T/mi.ref"
+		"$MODGUARD" info "$T/o/edge.mg.ko" 2>/dev/null | sig_fields >"$T/mi.mg"
+		if ! same_file "$T/mi.ref" "$T/mi.mg" || [ ! -s "$T/mi.ref" ]; then
+			bad=$((bad + 1))
+			diag "$subj serial $ser: info differs from modinfo"
+			diff "$T/mi.ref" "$T/mi.mg" | grep -v '^[<>] 	' | head -4 | sed 's/^/#   /'
+		fi
+		"$MODGUARD" verify -C "$T/keys/edge.crt" "$T/o/edge.ref.ko" >/dev/null 2>&1 ||
+			{ bad=$((bad + 1)); diag "$subj $ser: verify rejects sign-file output"; }
+	done
+	check "issuer names without CN, repeated CN, UTF-8, serials 0/0x80/leading zeros: sign-file bytes, modinfo fields ($n certificates)" \
+		[ "$bad" = 0 -a "$n" = 7 ]
+fi
+
 # ---- ECDSA: not deterministic; cross-verify in both directions ----------------
 for k in $KEYTYPES; do
 	case $k in p*) ;; *) continue ;; esac
