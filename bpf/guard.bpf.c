@@ -30,6 +30,9 @@
  *       Deny attaching to (or reading the memory of) a tagged task.
  *   guard_ptrace_traceme       lsm/ptrace_traceme
  *       Deny PTRACE_TRACEME from a tagged task.
+ *   guard_module_sig_check     fexit/module_sig_check (audit only, decides nothing)
+ *       Reports the kernel's own verdict: allowed by its keys (rule a), or
+ *       rejected by it.  Not loaded on kernels without the function.
  *
  * Permissive mode computes the same decisions, reports the refusals as
  * "would-deny" and refuses nothing.
@@ -86,6 +89,10 @@ struct path {
 struct file {
 	struct path f_path;
 	struct inode *f_inode;
+} __attribute__((preserve_access_index));
+
+struct load_info {
+	bool sig_ok;
 } __attribute__((preserve_access_index));
 
 struct linux_binprm {
@@ -211,13 +218,23 @@ static __always_inline void event_init(struct mg_event *e, __u8 hook)
 }
 
 /*
- * Turn "should deny" into the verdict for the current mode, account for it
- * and publish the event.  The ring buffer is best effort: enforcement never
- * waits for a reader, lost events are counted.
+ * Publish an event: recent ring and audit stream.  The ring buffer is best
+ * effort: enforcement never waits for a reader, lost events are counted.
  */
-static __always_inline int verdict(struct mg_event *e, bool deny, bool deferred)
+static __always_inline void publish(struct mg_event *e)
 {
 	__u32 idx;
+
+	e->seq = __sync_fetch_and_add(&event_seq, 1);
+	idx = e->seq % MG_RECENT_MAX;
+	bpf_map_update_elem(&recent, &idx, e, BPF_ANY);
+	if (bpf_ringbuf_output(&events, e, sizeof(*e), 0))
+		count(MG_STAT_DROPPED);
+}
+
+/* Turn "should deny" into the verdict for the current mode, account for it and publish it. */
+static __always_inline int verdict(struct mg_event *e, bool deny, bool deferred)
+{
 	int ret = 0;
 
 	if (deny && cfg.mode != MG_MODE_PERMISSIVE) {
@@ -234,12 +251,7 @@ static __always_inline int verdict(struct mg_event *e, bool deny, bool deferred)
 		e->decision = MG_ALLOW;
 		count(MG_STAT_ALLOWED);
 	}
-
-	e->seq = __sync_fetch_and_add(&event_seq, 1);
-	idx = e->seq % MG_RECENT_MAX;
-	bpf_map_update_elem(&recent, &idx, e, BPF_ANY);
-	if (bpf_ringbuf_output(&events, e, sizeof(*e), 0))
-		count(MG_STAT_DROPPED);
+	publish(e);
 	return ret;
 }
 
@@ -388,6 +400,40 @@ int BPF_PROG(guard_locked_down, enum lockdown_reason what, int ret)
 	st->buffer_ok = 0;
 	st->admitted = 0;
 	return verdict(&e, deny, false);
+}
+
+/*
+ * The kernel's own verdict on the module's signature, for the audit trail.
+ * A refusal by guard_locked_down (-EPERM) and a load it allowed (0 without
+ * sig_ok) were reported there already.
+ */
+SEC("fexit/module_sig_check")
+int BPF_PROG(guard_module_sig_check, struct load_info *info, int flags, int ret)
+{
+	struct mg_event e = {};
+	struct task_state *st;
+
+	if (ret == -EPERM || (ret == 0 && !BPF_CORE_READ(info, sig_ok)))
+		return 0;
+	event_init(&e, MG_HOOK_SIG_CHECK);
+	st = state_of_current(false);
+	if (st) {
+		__builtin_memcpy(e.file, st->file, sizeof(e.file));
+		__builtin_memcpy(e.hash, st->hash, sizeof(e.hash));
+		__builtin_memcpy(e.signer, st->signer, sizeof(e.signer));
+		e.has_hash = st->has_hash;
+	}
+	if (ret == 0) {
+		e.decision = MG_ALLOW;
+		e.rule = MG_RULE_KERNEL_KEYS;
+		count(MG_STAT_ALLOWED);
+	} else {
+		e.decision = MG_DENY;
+		e.rule = MG_RULE_KERNEL_REJECTED;
+		count(MG_STAT_DENIED);
+	}
+	publish(&e);
+	return 0;
 }
 
 /* ---- Identifying the trusted program ---------------------------------- */

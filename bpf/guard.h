@@ -49,6 +49,7 @@ enum mg_rule {
 	MG_RULE_PTRACE = 7,       /* ptrace of the trusted program */
 	MG_RULE_TRACED_EXEC = 8,  /* exec of the trusted binary while traced or seccomp-filtered */
 	MG_RULE_REMOTE_FS = 9,    /* file on FUSE or a network fs: its hash proves nothing */
+	MG_RULE_KERNEL_REJECTED = 10, /* the kernel's own signature check failed (EKEYREJECTED...) */
 	MG_RULE__MAX,
 };
 
@@ -59,6 +60,7 @@ enum mg_hook {
 	MG_HOOK_LOCKED_DOWN = 2,
 	MG_HOOK_PTRACE = 3,
 	MG_HOOK_EXEC = 4,
+	MG_HOOK_SIG_CHECK = 5, /* the kernel's verdict, reported after module_sig_check() */
 };
 
 /* Counters in the stats map (per-CPU array, one slot each). */

@@ -85,4 +85,20 @@ expect_fail EPERM modprobe evil
 expect_fail EPERM "$MG_KMOD/modprobe" evil
 if dmesg_since | grep -q MODGUARD-EVIL-LOADED || module_loaded evil; then not_ok "evil's marker never appeared"; else ok "evil's marker never appeared"; fi
 
+# The audit stream has the kernel's own verdicts too (read after the fact:
+# events wait in the ring buffer until a reader comes).
+modguard guard log --timeout 3 >/tmp/log 2>&1
+if grep -q '"decision":"allowed","rule":"kernel-keys","hook":"module_sig_check".*"file":"fat.ko"' /tmp/log; then
+	ok "guard log: fat.ko allowed by the kernel's keys"
+else
+	not_ok "guard log: fat.ko allowed by the kernel's keys"
+	grep fat.ko /tmp/log | sed 's/^/#   /'
+fi
+if grep -q '"decision":"denied","rule":"kernel-rejected","hook":"module_sig_check".*"file":"crc7-flipped.ko"' /tmp/log; then
+	ok "guard log: crc7-flipped.ko rejected by the kernel"
+else
+	not_ok "guard log: crc7-flipped.ko rejected by the kernel"
+	grep crc7 /tmp/log | sed 's/^/#   /'
+fi
+
 done_testing

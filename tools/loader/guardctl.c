@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "guard.h"
@@ -40,10 +41,11 @@ static const char *const rule_names[MG_RULE__MAX] = {
 	[MG_RULE_PTRACE] = "ptrace-trusted",
 	[MG_RULE_TRACED_EXEC] = "steered-exec",
 	[MG_RULE_REMOTE_FS] = "remote-fs",
+	[MG_RULE_KERNEL_REJECTED] = "kernel-rejected",
 };
 static const char *const decision_names[] = { "allowed", "denied", "would-deny", "deferred" };
 static const char *const hook_names[] = { "kernel_read_file", "kernel_load_data", "locked_down",
-					  "ptrace", "exec" };
+					  "ptrace", "exec", "module_sig_check" };
 
 int guard_map_open(const char *name)
 {
@@ -117,6 +119,18 @@ static void fallback(const struct policy *p)
 		close(fd);
 }
 
+static bool kernel_has_func(const char *name)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	bool found;
+
+	if (!btf)
+		return false;
+	found = btf__find_by_name_kind(btf, name, BTF_KIND_FUNC) > 0;
+	btf__free(btf);
+	return found;
+}
+
 static int pin_all(struct guard_bpf *skel)
 {
 	struct {
@@ -138,7 +152,11 @@ static int pin_all(struct guard_bpf *skel)
 		}
 	}
 	bpf_object__for_each_program(p, skel->obj) {
-		struct bpf_link *l = bpf_program__attach(p);
+		struct bpf_link *l;
+
+		if (!bpf_program__autoload(p))
+			continue;
+		l = bpf_program__attach(p);
 
 		if (!l) {
 			msg("cannot attach %s: %s", bpf_program__name(p), strerror(errno));
@@ -200,6 +218,9 @@ static int guard_start(void)
 	skel->rodata->cfg.trust_kernel_keys = pol.trust_kernel_keys;
 	skel->rodata->cfg.loader_only = pol.loader_only;
 	skel->rodata->cfg.kernel_modsig = access(SIG_ENFORCE, F_OK) == 0;
+	/* The audit of the kernel's own verdict needs module_sig_check() in BTF. */
+	if (!kernel_has_func("module_sig_check"))
+		bpf_program__set_autoload(skel->progs.guard_module_sig_check, false);
 
 	if (guard_bpf__load(skel)) {
 		msg("cannot load the guard's BPF programs: %s", strerror(errno));
@@ -228,7 +249,8 @@ static void fmt_event(const struct mg_event *e, char *out, size_t len, bool json
 	char comm[MG_COMM_LEN + 1], file[MG_NAME_LEN + 1], signer[MG_SIGNER_LEN + 1];
 	const char *rule = e->rule < MG_RULE__MAX ? rule_names[e->rule] : "?";
 	const char *dec = e->decision < 4 ? decision_names[e->decision] : "?";
-	const char *hook = e->hook < 5 ? hook_names[e->hook] : "?";
+	const char *hook = e->hook < sizeof(hook_names) / sizeof(hook_names[0]) ? hook_names[e->hook]
+									      : "?";
 
 	if (e->has_hash)
 		hex(e->hash, MG_HASH_LEN, h);
@@ -277,7 +299,7 @@ static void print_prog_stats(void)
 	static const char *const progs[] = {
 		"guard_kernel_read_file",    "guard_kernel_load_data",    "guard_locked_down",
 		"guard_bprm_check_security", "guard_bprm_committed_creds", "guard_ptrace_access_check",
-		"guard_ptrace_traceme",
+		"guard_ptrace_traceme",      "guard_module_sig_check",
 	};
 	char path[256];
 
