@@ -125,7 +125,7 @@ static __always_inline bool content_unstable(unsigned long magic)
 {
 	switch (magic) {
 	case 0x65735546: /* FUSE, virtiofs */
-	case 0x6969:     /* NFS */
+	case 0x6969: /* NFS */
 	case 0xFF534D42: /* CIFS */
 	case 0xFE534D42: /* SMB2 */
 	case 0x01021997: /* 9P */
@@ -150,9 +150,9 @@ const volatile struct mg_config cfg = {};
 
 /* Per-task state: the trusted-program tag and the in-flight module load. */
 struct task_state {
-	__u32 trusted;   /* exec'd the trusted binary, untraced */
+	__u32 trusted; /* exec'd the trusted binary, untraced */
 	__u32 buffer_ok; /* trusted task inside init_module */
-	__u32 admitted;  /* in-flight finit_module file's hash is admitted */
+	__u32 admitted; /* in-flight finit_module file's hash is admitted */
 	__u32 has_hash;
 	__u8 hash[MG_HASH_LEN];
 	char file[MG_NAME_LEN];
@@ -288,7 +288,8 @@ int BPF_PROG(guard_kernel_read_file, struct file *file, enum kernel_read_file_id
 		return 0;
 
 	event_init(&e, MG_HOOK_READ_FILE);
-	bpf_probe_read_kernel_str(e.file, sizeof(e.file), BPF_CORE_READ(file, f_path.dentry, d_name.name));
+	bpf_probe_read_kernel_str(e.file, sizeof(e.file),
+				  BPF_CORE_READ(file, f_path.dentry, d_name.name));
 
 	unstable = content_unstable(BPF_CORE_READ(file, f_inode, i_sb, s_magic));
 	algo = bpf_ima_file_hash(file, e.hash, sizeof(e.hash));
@@ -325,8 +326,9 @@ int BPF_PROG(guard_kernel_read_file, struct file *file, enum kernel_read_file_id
 		 * later decision could not find this answer: decide now.
 		 */
 		deny = true;
-		e.rule = unstable ? MG_RULE_REMOTE_FS
-				  : e.has_hash ? MG_RULE_NOT_ADMITTED : MG_RULE_NO_HASH;
+		e.rule = unstable   ? MG_RULE_REMOTE_FS :
+			 e.has_hash ? MG_RULE_NOT_ADMITTED :
+				      MG_RULE_NO_HASH;
 	} else {
 		deny = false;
 		deferred = true;

@@ -34,22 +34,22 @@ enum mg_decision {
 	MG_ALLOW = 0,
 	MG_DENY = 1,
 	MG_WOULD_DENY = 2, /* permissive mode: enforce would have refused */
-	MG_DEFERRED = 3,   /* left to the kernel's own signature check (rule a) */
+	MG_DEFERRED = 3, /* left to the kernel's own signature check (rule a) */
 };
 
 /* Which rule produced the decision. */
 enum mg_rule {
-	MG_RULE_ADMITTED = 0,     /* hash in the admitted map (rule b) */
-	MG_RULE_KERNEL_KEYS = 1,  /* kernel verified with its own keys, or will (rule a) */
+	MG_RULE_ADMITTED = 0, /* hash in the admitted map (rule b) */
+	MG_RULE_KERNEL_KEYS = 1, /* kernel verified with its own keys, or will (rule a) */
 	MG_RULE_NOT_ADMITTED = 2, /* kernel keys could not verify and hash not admitted */
-	MG_RULE_TRUSTED = 3,      /* buffer verified by the trusted program */
-	MG_RULE_LOAD_DATA = 4,    /* init_module(buf) from an untrusted task */
-	MG_RULE_STRICT = 5,       /* loader_only: only the trusted program may load */
-	MG_RULE_NO_HASH = 6,      /* the kernel could not hash the file */
-	MG_RULE_PTRACE = 7,       /* ptrace of the trusted program */
-	MG_RULE_TRACED_EXEC = 8,  /* exec of the trusted binary while traced or seccomp-filtered */
-	MG_RULE_REMOTE_FS = 9,    /* file on FUSE or a network fs: its hash proves nothing */
-	MG_RULE_KERNEL_REJECTED = 10, /* the kernel's own signature check failed (EKEYREJECTED...) */
+	MG_RULE_TRUSTED = 3, /* buffer verified by the trusted program */
+	MG_RULE_LOAD_DATA = 4, /* init_module(buf) from an untrusted task */
+	MG_RULE_STRICT = 5, /* loader_only: only the trusted program may load */
+	MG_RULE_NO_HASH = 6, /* the kernel could not hash the file */
+	MG_RULE_PTRACE = 7, /* ptrace of the trusted program */
+	MG_RULE_TRACED_EXEC = 8, /* exec of the trusted binary while traced or seccomp-filtered */
+	MG_RULE_REMOTE_FS = 9, /* file on FUSE or a network fs: its hash proves nothing */
+	MG_RULE_KERNEL_REJECTED = 10, /* the kernel's own check failed (EKEYREJECTED) */
 	MG_RULE__MAX,
 };
 
@@ -70,7 +70,7 @@ enum mg_stat {
 	MG_STAT_WOULD_DENY,
 	MG_STAT_DEFERRED,
 	MG_STAT_DROPPED, /* audit events lost because the ring buffer was full */
-	MG_STAT_TAGGED,  /* execs of the trusted binary that were tagged */
+	MG_STAT_TAGGED, /* execs of the trusted binary that were tagged */
 	MG_STAT__MAX,
 };
 
@@ -78,10 +78,10 @@ enum mg_stat {
 struct mg_config {
 	__u64 trusted_dev; /* kernel encoding: major << 20 | minor */
 	__u64 trusted_ino;
-	__u32 mode;              /* enum mg_mode */
+	__u32 mode; /* enum mg_mode */
 	__u32 trust_kernel_keys; /* rule (a) enabled */
-	__u32 loader_only;       /* strict mode */
-	__u32 kernel_modsig;     /* kernel built with CONFIG_MODULE_SIG: asks locked_down */
+	__u32 loader_only; /* strict mode */
+	__u32 kernel_modsig; /* kernel built with CONFIG_MODULE_SIG: asks locked_down */
 };
 
 /* Value of the admitted map, keyed by the SHA-256 of the file's bytes. */
@@ -96,9 +96,9 @@ struct mg_event {
 	__u64 ts_ns;
 	__u32 pid;
 	__u32 seq;
-	__u8 hook;     /* enum mg_hook */
+	__u8 hook; /* enum mg_hook */
 	__u8 decision; /* enum mg_decision */
-	__u8 rule;     /* enum mg_rule */
+	__u8 rule; /* enum mg_rule */
 	__u8 has_hash;
 	__u32 uid;
 	char comm[MG_COMM_LEN];

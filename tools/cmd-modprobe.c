@@ -24,9 +24,9 @@
 #include "loader/exec.h"
 
 struct step {
-	char *path;   /* module file, or NULL for an install command */
+	char *path; /* module file, or NULL for an install command */
 	char *name;
-	char *arg;    /* options, or the install command */
+	char *arg; /* options, or the install command */
 };
 
 struct plan {
@@ -113,17 +113,19 @@ static int insert(struct kmod_ctx *ctx, const char *name, const char *params, un
 	if (kmod_module_new_from_lookup(ctx, name, &list) < 0 || !list) {
 		if (!quiet)
 			mg_error("module %s not found in directory /lib/modules/%s", name,
-				 kmod_get_dirname(ctx) ? strrchr(kmod_get_dirname(ctx), '/') + 1 : "?");
+				 kmod_get_dirname(ctx) ? strrchr(kmod_get_dirname(ctx), '/') + 1 :
+							 "?");
 		return EXIT_INVALID;
 	}
-	kmod_list_foreach(l, list) {
+	kmod_list_foreach(l, list)
+	{
 		struct kmod_module *m = kmod_module_get_module(l);
 		struct plan p = { 0 };
 		int r;
 
 		cur_plan = &p;
-		r = kmod_module_probe_insert_module(m, flags | KMOD_PROBE_DRY_RUN, params, NULL, NULL,
-						    plan_add);
+		r = kmod_module_probe_insert_module(m, flags | KMOD_PROBE_DRY_RUN, params, NULL,
+						    NULL, plan_add);
 		if (r > 0) { /* KMOD_PROBE_APPLY_BLACKLIST*: blacklisted */
 			if (verbose)
 				printf("%s is blacklisted\n", kmod_module_get_name(m));
@@ -164,7 +166,8 @@ static int remove_one(struct kmod_ctx *ctx, const char *name)
 			mg_error("module %s not found", name);
 		return EXIT_INVALID;
 	}
-	kmod_list_foreach(l, list) {
+	kmod_list_foreach(l, list)
+	{
 		struct kmod_module *m = kmod_module_get_module(l), *d;
 		int r;
 
@@ -186,8 +189,7 @@ static int remove_one(struct kmod_ctx *ctx, const char *name)
 			for (struct kmod_list *dl = deps; dl; dl = kmod_list_next(deps, dl)) {
 				d = kmod_module_get_module(dl);
 				if (kmod_module_get_initstate(d) == KMOD_MODULE_LIVE &&
-				    kmod_module_get_refcnt(d) == 0 &&
-				    !kmod_module_get_holders(d)) {
+				    kmod_module_get_refcnt(d) == 0 && !kmod_module_get_holders(d)) {
 					if (verbose || dry_run)
 						printf("rmmod %s\n", kmod_module_get_name(d));
 					if (!dry_run)
@@ -221,10 +223,14 @@ static char *join(int argc, char *argv[])
 int cmd_modprobe(int argc, char *argv[])
 {
 	static const struct option opts[] = {
-		{ "remove", no_argument, NULL, 'r' }, { "dry-run", no_argument, NULL, 'n' },
-		{ "quiet", no_argument, NULL, 'q' },  { "verbose", no_argument, NULL, 'v' },
-		{ "use-blacklist", no_argument, NULL, 'b' }, { "all", no_argument, NULL, 'a' },
-		{ "syslog", no_argument, NULL, 's' }, { "help", no_argument, NULL, 'h' },
+		{ "remove", no_argument, NULL, 'r' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "use-blacklist", no_argument, NULL, 'b' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "syslog", no_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	bool remove = false, all = false, blacklist = false;
@@ -234,13 +240,26 @@ int cmd_modprobe(int argc, char *argv[])
 
 	while ((c = getopt_long(argc, argv, "+rnqvbash", opts, NULL)) != -1) {
 		switch (c) {
-		case 'r': remove = true; break;
-		case 'n': dry_run = true; break;
-		case 'q': quiet = true; break;
-		case 'v': verbose = true; break;
-		case 'b': blacklist = true; break;
-		case 'a': all = true; break;
-		case 's': break; /* messages go to stderr; the guard logs decisions itself */
+		case 'r':
+			remove = true;
+			break;
+		case 'n':
+			dry_run = true;
+			break;
+		case 'q':
+			quiet = true;
+			break;
+		case 'v':
+			verbose = true;
+			break;
+		case 'b':
+			blacklist = true;
+			break;
+		case 'a':
+			all = true;
+			break;
+		case 's':
+			break; /* messages go to stderr; the guard logs decisions itself */
 		case 'h':
 			printf("Usage: modguard modprobe [-r] [-n] [-q] [-v] [-b] [-a] NAME [PARAM...]\n"
 			       "Resolve NAME as modprobe does and load every module of the chain\n"
@@ -263,10 +282,10 @@ int cmd_modprobe(int argc, char *argv[])
 
 	if (remove || all) {
 		for (int i = optind; i < argc; i++) {
-			int r = remove ? remove_one(ctx, argv[i])
-				       : insert(ctx, argv[i], NULL,
-						blacklist ? KMOD_PROBE_APPLY_BLACKLIST
-							  : KMOD_PROBE_APPLY_BLACKLIST_ALIAS_ONLY);
+			int r = remove ? remove_one(ctx, argv[i]) :
+					 insert(ctx, argv[i], NULL,
+						blacklist ? KMOD_PROBE_APPLY_BLACKLIST :
+							    KMOD_PROBE_APPLY_BLACKLIST_ALIAS_ONLY);
 			if (r)
 				ret = r;
 		}
@@ -277,8 +296,8 @@ int cmd_modprobe(int argc, char *argv[])
 			return EXIT_USAGE;
 		}
 		ret = insert(ctx, argv[optind], params,
-			     blacklist ? KMOD_PROBE_APPLY_BLACKLIST
-				       : KMOD_PROBE_APPLY_BLACKLIST_ALIAS_ONLY);
+			     blacklist ? KMOD_PROBE_APPLY_BLACKLIST :
+					 KMOD_PROBE_APPLY_BLACKLIST_ALIAS_ONLY);
 		free(params);
 	}
 	kmod_unref(ctx);

@@ -41,7 +41,7 @@ static bool is_module_name(const char *name)
 
 struct work {
 	const struct modguard_trust *trust;
-	int map_fd;     /* -1 in a dry run */
+	int map_fd; /* -1 in a dry run */
 	bool verbose;
 	char **files;
 	size_t nfiles, cap;
@@ -74,9 +74,11 @@ static int admit_one(struct work *w, const char *path)
 	memset(&res, 0, sizeof(res));
 	if (modguard_verify_buffer(w->trust, raw, len, 0, &res, &err)) {
 		pthread_mutex_lock(&w->out_lock);
-		printf("%s: not admitted: %s: %s\n", path, modguard_reason_name(err.reason), err.msg);
+		printf("%s: not admitted: %s: %s\n", path, modguard_reason_name(err.reason),
+		       err.msg);
 		pthread_mutex_unlock(&w->out_lock);
-		ret = err.reason == MG_E_IO || err.reason == MG_E_NOMEM ? ADMIT_IOERR : ADMIT_REFUSED;
+		ret = err.reason == MG_E_IO || err.reason == MG_E_NOMEM ? ADMIT_IOERR :
+									  ADMIT_REFUSED;
 		goto out;
 	}
 	{
@@ -326,7 +328,8 @@ int cmd_load(int argc, char *argv[])
 		 * may still accept it by its own check: hand it the file, not our buffer,
 		 * so the guard decides exactly as for any other finit_module.
 		 */
-		if (err.reason == MG_E_UNKNOWN_SIGNER && pol.trust_kernel_keys && comp == MG_COMP_NONE) {
+		if (err.reason == MG_E_UNKNOWN_SIGNER && pol.trust_kernel_keys &&
+		    comp == MG_COMP_NONE) {
 			int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 
 			if (fd < 0) {

@@ -44,8 +44,9 @@ static const char *const rule_names[MG_RULE__MAX] = {
 	[MG_RULE_KERNEL_REJECTED] = "kernel-rejected",
 };
 static const char *const decision_names[] = { "allowed", "denied", "would-deny", "deferred" };
-static const char *const hook_names[] = { "kernel_read_file", "kernel_load_data", "locked_down",
-					  "ptrace", "exec", "module_sig_check" };
+static const char *const hook_names[] = {
+	"kernel_read_file", "kernel_load_data", "locked_down", "ptrace", "exec", "module_sig_check"
+};
 
 int guard_map_open(const char *name)
 {
@@ -151,7 +152,8 @@ static int pin_all(struct guard_bpf *skel)
 			return -1;
 		}
 	}
-	bpf_object__for_each_program(p, skel->obj) {
+	bpf_object__for_each_program(p, skel->obj)
+	{
 		struct bpf_link *l;
 
 		if (!bpf_program__autoload(p))
@@ -234,7 +236,9 @@ static int guard_start(void)
 	printf("guard started: mode %s, trust_kernel_keys %s, loader_only %s%s\n",
 	       pol.permissive ? "permissive" : "enforce", pol.trust_kernel_keys ? "yes" : "no",
 	       pol.loader_only ? "yes" : "no",
-	       skel->rodata->cfg.kernel_modsig ? "" : ", kernel without CONFIG_MODULE_SIG: enforcing at read");
+	       skel->rodata->cfg.kernel_modsig ?
+		       "" :
+		       ", kernel without CONFIG_MODULE_SIG: enforcing at read");
 	guard_bpf__destroy(skel); /* pinned links and maps stay */
 	return EXIT_OK;
 fail:
@@ -249,8 +253,8 @@ static void fmt_event(const struct mg_event *e, char *out, size_t len, bool json
 	char comm[MG_COMM_LEN + 1], file[MG_NAME_LEN + 1], signer[MG_SIGNER_LEN + 1];
 	const char *rule = e->rule < MG_RULE__MAX ? rule_names[e->rule] : "?";
 	const char *dec = e->decision < 4 ? decision_names[e->decision] : "?";
-	const char *hook = e->hook < sizeof(hook_names) / sizeof(hook_names[0]) ? hook_names[e->hook]
-									      : "?";
+	const char *hook =
+		e->hook < sizeof(hook_names) / sizeof(hook_names[0]) ? hook_names[e->hook] : "?";
 
 	if (e->has_hash)
 		hex(e->hash, MG_HASH_LEN, h);
@@ -268,14 +272,15 @@ static void fmt_event(const struct mg_event *e, char *out, size_t len, bool json
 		if (*s < 0x20 || *s == '"' || *s == '\\' || (unsigned char)*s > 0x7e)
 			*s = '?';
 	if (json)
-		snprintf(out, len,
-			 "{\"seq\":%u,\"ts_ns\":%llu,\"decision\":\"%s\",\"rule\":\"%s\",\"hook\":\"%s\","
-			 "\"pid\":%u,\"uid\":%u,\"comm\":\"%s\",\"file\":\"%s\",\"sha256\":\"%s\",\"signer\":\"%s\"}",
-			 e->seq, (unsigned long long)e->ts_ns, dec, rule, hook, e->pid, e->uid, comm,
-			 file, h, signer);
+		snprintf(
+			out, len,
+			"{\"seq\":%u,\"ts_ns\":%llu,\"decision\":\"%s\",\"rule\":\"%s\",\"hook\":\"%s\","
+			"\"pid\":%u,\"uid\":%u,\"comm\":\"%s\",\"file\":\"%s\",\"sha256\":\"%s\",\"signer\":\"%s\"}",
+			e->seq, (unsigned long long)e->ts_ns, dec, rule, hook, e->pid, e->uid, comm,
+			file, h, signer);
 	else
-		snprintf(out, len, "%-10s %-14s %-16s pid %-6u %-15s %s%s%s", dec, rule, hook, e->pid,
-			 comm, file, *h ? " sha256:" : "", h);
+		snprintf(out, len, "%-10s %-14s %-16s pid %-6u %-15s %s%s%s", dec, rule, hook,
+			 e->pid, comm, file, *h ? " sha256:" : "", h);
 }
 
 static __u64 stat_sum(int fd, __u32 key)
@@ -297,9 +302,10 @@ static __u64 stat_sum(int fd, __u32 key)
 static void print_prog_stats(void)
 {
 	static const char *const progs[] = {
-		"guard_kernel_read_file",    "guard_kernel_load_data",    "guard_locked_down",
-		"guard_bprm_check_security", "guard_bprm_committed_creds", "guard_ptrace_access_check",
-		"guard_ptrace_traceme",      "guard_module_sig_check",
+		"guard_kernel_read_file",     "guard_kernel_load_data",
+		"guard_locked_down",	      "guard_bprm_check_security",
+		"guard_bprm_committed_creds", "guard_ptrace_access_check",
+		"guard_ptrace_traceme",	      "guard_module_sig_check",
 	};
 	char path[256];
 
@@ -316,7 +322,8 @@ static void print_prog_stats(void)
 			printf("  %-28s not attached: %s\n", progs[i], strerror(errno));
 			continue;
 		}
-		if (bpf_obj_get_info_by_fd(lfd, &li, &len) || (pfd = bpf_prog_get_fd_by_id(li.prog_id)) < 0) {
+		if (bpf_obj_get_info_by_fd(lfd, &li, &len) ||
+		    (pfd = bpf_prog_get_fd_by_id(li.prog_id)) < 0) {
 			printf("  %-28s no program: %s\n", progs[i], strerror(errno));
 			close(lfd);
 			continue;
@@ -324,7 +331,8 @@ static void print_prog_stats(void)
 		len = sizeof(pi);
 		if (bpf_obj_get_info_by_fd(pfd, &pi, &len) == 0)
 			printf("  %-28s %llu %llu\n", progs[i], (unsigned long long)pi.run_cnt,
-			       pi.run_cnt ? (unsigned long long)(pi.run_time_ns / pi.run_cnt) : 0ull);
+			       pi.run_cnt ? (unsigned long long)(pi.run_time_ns / pi.run_cnt) :
+					    0ull);
 		else
 			printf("  %-28s no information: %s\n", progs[i], strerror(errno));
 		close(pfd);
@@ -417,8 +425,8 @@ static int log_event(void *ctx, void *data, size_t size)
 	fmt_event(e, line, sizeof(line), true);
 	puts(line);
 	fflush(stdout);
-	syslog(e->decision == MG_ALLOW || e->decision == MG_DEFERRED ? LOG_INFO : LOG_WARNING,
-	       "%s", line);
+	syslog(e->decision == MG_ALLOW || e->decision == MG_DEFERRED ? LOG_INFO : LOG_WARNING, "%s",
+	       line);
 	return 0;
 }
 

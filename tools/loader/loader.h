@@ -17,7 +17,7 @@
 enum {
 	EXIT_OK = 0,
 	EXIT_DENIED = 1, /* verification failed or policy denied */
-	EXIT_USAGE = 2,  /* usage or I/O error */
+	EXIT_USAGE = 2, /* usage or I/O error */
 };
 
 #define POLICY_PATH MODGUARD_SYSCONFDIR "/policy"

@@ -98,10 +98,11 @@ int trust_open(const char *override, bool protected_only, struct modguard_trust 
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: %s guard start|status|log [--timeout SEC]\n"
-		   "       %s admit [-q] [-n] [-C TRUST] FILE... | --tree DIR\n"
-		   "       %s load FILE [PARAM...]\n"
-		   "       %s trust-add CERT\n",
+	fprintf(f,
+		"usage: %s guard start|status|log [--timeout SEC]\n"
+		"       %s admit [-q] [-n] [-C TRUST] FILE... | --tree DIR\n"
+		"       %s load FILE [PARAM...]\n"
+		"       %s trust-add CERT\n",
 		prog, prog, prog, prog);
 }
 

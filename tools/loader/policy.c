@@ -95,7 +95,8 @@ int policy_load(const char *path, struct policy *p)
 		} else if (!strcmp(k, "trust_kernel_keys") || !strcmp(k, "loader_only")) {
 			bit = k[0] == 't' ? 2 : 4;
 			if (parse_bool(v, &b)) {
-				msg("%s:%u: %s must be yes or no, found \"%s\"", path, lineno, k, v);
+				msg("%s:%u: %s must be yes or no, found \"%s\"", path, lineno, k,
+				    v);
 				goto out;
 			}
 			if (bit == 2)
