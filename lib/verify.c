@@ -134,6 +134,13 @@ static void describe_signer_id(CMS_SignerInfo *si, char *out, size_t outsz)
 				 (const char *)ASN1_STRING_get0_data(d));
 		}
 	}
+	/*
+	 * The name comes from an unverified signature: keep control characters out of
+	 * the message, or a newline in it forges a "FILE: OK" line in verify's output.
+	 */
+	for (char *p = cn; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 	hex[0] = '\0';
 	if (sno)
 		mg_hex(ASN1_STRING_get0_data(sno), ASN1_STRING_length(sno), hex, sizeof(hex));

@@ -214,6 +214,14 @@ def main():
     except subprocess.CalledProcessError:
         pass
     unknown_signed = signed_with("sha256", kb, cb)
+    # An untrusted signer whose issuer CN carries a newline and a forged verdict line:
+    # the issuer name is outside what the signature covers, so patch it in.
+    _, c_inject = openssl_key(os.path.join(fx, "inject"), "evilXforged.ko: OK signer=trusted key hash=sha256",
+                              key=kb)
+    inject = bytearray(signed_with("sha256", kb, c_inject))
+    at = bytes(inject).rindex(b"evilX") + 4
+    inject[at] = 0x0a
+    inject = bytes(inject)
     wrongkey_signed = signed_with("sha256", kb, ca_wrong)
     not_elf = signed_with("sha256", ka, ca, data=b"#!/bin/sh\necho this is not an ELF module\n" * 20)
 
@@ -303,6 +311,7 @@ def main():
     vcase("CMS DigestedData instead of SignedData", assemble(body, p7_digested), "bad-pkcs7")
     # Cryptographic failures.
     vcase("unknown signer", unknown_signed, "unknown-signer")
+    vcase("unknown signer whose issuer CN holds a newline (one output line)", inject, "unknown-signer")
     vcase("digest mismatch: one body byte flipped", flip(good, 100), "bad-signature")
     vcase("digest mismatch: last body byte flipped", flip(good, len(body) - 1), "bad-signature")
     vcase("signature value byte flipped", flip(good, len(body) + L - 1), "bad-signature")
