@@ -12,5 +12,7 @@ int cmd_guard(int argc, char *argv[]);
 int cmd_admit(int argc, char *argv[]);
 int cmd_load(int argc, char *argv[]);
 int cmd_modprobe(int argc, char *argv[]);
+int cmd_setup(int argc, char *argv[]);
+int cmd_status(int argc, char *argv[]);
 
 #endif

@@ -21,6 +21,8 @@ static const struct mg_cmd commands[] = {
 	{ "admit", cmd_admit, "verify modules and admit their exact content into the guard" },
 	{ "load", cmd_load, "verify a module in memory and load those bytes" },
 	{ "modprobe", cmd_modprobe, "modprobe through the trusted program" },
+	{ "setup", cmd_setup, "turn modguard on: owner key, policy, BPF LSM, DKMS, unit" },
+	{ "status", cmd_status, "guard state, policy, trust store and every loaded module's provenance" },
 };
 
 static void usage(FILE *f)
