@@ -60,8 +60,25 @@ dmesg_mark
 expect_ok /tmp/bin/modprobe params number=3
 expect_dmesg 'params word=fromconf number=3' "modprobe.d options and command-line parameters both applied"
 expect_ok rmmod params
+# Softdeps: hello first, through the trusted program too.
+echo "softdep dep_b pre: hello" >/etc/modprobe.d/soft.conf
+dmesg_mark
+expect_ok modguard modprobe dep_b
+if module_loaded hello && module_loaded dep_a && module_loaded dep_b; then
+	ok "softdep pre: hello loaded with the dep_b chain"
+else
+	not_ok "softdep pre: hello loaded with the dep_b chain"
+fi
+expect_ok rmmod dep_b
+expect_ok rmmod dep_a
+expect_ok rmmod hello
+rm /etc/modprobe.d/soft.conf
+# Blacklist applies to aliases, not to the name itself (as modprobe).
 echo "blacklist hello" >/etc/modprobe.d/bl.conf
 expect_ok /tmp/bin/modprobe -n -v dep_a
+if modguard modprobe -b hello >/tmp/out 2>&1; then not_ok "modprobe -b refuses blacklisted hello"; else ok "modprobe -b refuses blacklisted hello"; fi
+module_loaded hello && not_ok "blacklisted hello not loaded" || ok "blacklisted hello not loaded"
+rm /etc/modprobe.d/bl.conf
 
 # Admitted: the stock busybox and kmod modprobe load the chain.
 expect_ok modguard admit "$extra/dep_a.ko" "$extra/dep_b.ko"
