@@ -400,6 +400,7 @@ static int guard_status(void)
 		if (bpf_map_lookup_elem(rfd, &i, &ev[n]) == 0 && ev[n].ts_ns)
 			n++;
 	qsort(ev, n, sizeof(ev[0]), cmp_seq);
+	protect_status();
 	printf("recent:\n");
 	for (unsigned i = 0; i < n; i++) {
 		fmt_event(&ev[i], line, sizeof(line), false);

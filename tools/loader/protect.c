@@ -574,6 +574,60 @@ out:
 	return ret;
 }
 
+/* ---- Status ----------------------------------------------------------- */
+
+static const char *const rule_names[MG_PR__MAX] = {
+	[MG_PR_WRITE] = "write",       [MG_PR_NAMESPACE] = "namespace", [MG_PR_ATTR] = "attributes",
+	[MG_PR_MOUNT] = "mount",       [MG_PR_BLOCKDEV] = "blockdev",	[MG_PR_BPF] = "bpf",
+	[MG_PR_LOCKDOWN] = "lockdown", [MG_PR_KEXEC] = "kexec",		[MG_PR_SYSCTL] = "sysctl",
+	[MG_PR_EXEC] = "exec",
+};
+
+static unsigned map_count(const char *name)
+{
+	char path[PATH_MAX], key[64], next[64];
+	unsigned n = 0;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", MG_PROTECT_PIN_DIR, name);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return 0;
+	for (void *prev = NULL; bpf_map_get_next_key(fd, prev, next) == 0; prev = key) {
+		memcpy(key, next, sizeof(key));
+		n++;
+	}
+	close(fd);
+	return n;
+}
+
+int protect_status(void)
+{
+	char path[PATH_MAX];
+	int ncpu = libbpf_num_possible_cpus(), fd;
+
+	snprintf(path, sizeof(path), "%s/stats", MG_PROTECT_PIN_DIR);
+	fd = bpf_obj_get(path);
+	if (fd < 0 || ncpu <= 0) {
+		printf("protection: not running (%s: %s)\n", path, strerror(errno));
+		return -1;
+	}
+	printf("protection: locked, %u inodes, %u devices, %u BPF objects\n", map_count("inodes"),
+	       map_count("devices"), map_count("ids"));
+	printf("protection refused:");
+	for (__u32 r = 0; r < MG_PR__MAX; r++) {
+		__u64 vals[ncpu], sum = 0;
+
+		if (bpf_map_lookup_elem(fd, &r, vals) == 0)
+			for (int i = 0; i < ncpu; i++)
+				sum += vals[i];
+		printf(" %s %llu", rule_names[r], (unsigned long long)sum);
+	}
+	printf("\n");
+	close(fd);
+	return 0;
+}
+
 /* ---- Maintenance: trust-add --------------------------------------------- */
 
 /*
