@@ -63,10 +63,10 @@ check "package purge" rm -rf /usr/bin/fp-tool /etc/fp-pkg /usr/share/doc/fp-pkg 
 
 # Status, after all that.
 modguard guard status >/tmp/status.out 2>&1
-if grep -q '^guard: running' /tmp/status.out; then
-	ok "modguard guard status reports the guard running"
+if grep -q '^guard: running' /tmp/status.out && grep -q '^protection: locked' /tmp/status.out; then
+	ok "modguard guard status: guard running, $(grep '^protection refused' /tmp/status.out)"
 else
-	not_ok "modguard guard status reports the guard running"
+	not_ok "modguard guard status reports the guard running and the protection locked"
 	sed 's/^/#   /' /tmp/status.out
 fi
 
