@@ -63,6 +63,13 @@ static void verify_one(size_t k, void *arg)
 	free(raw);
 }
 
+/* One line per file: a newline in a file name must not start a forged "OK" line. */
+static void put_name(const char *s)
+{
+	for (; *s; s++)
+		putchar((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s);
+}
+
 static void print_json(const char *file, const struct verify_item *it)
 {
 	char hex[65];
@@ -191,14 +198,17 @@ int cmd_verify(int argc, char *argv[])
 			if (it->rc > rc)
 				rc = it->rc;
 			bad += it->rc != 0;
-			if (json)
+			if (json) {
 				print_json(file, it);
-			else if (it->rc)
-				printf("%s: FAIL %s: %s\n", file,
-				       modguard_reason_name(it->err.reason), it->err.msg);
-			else if (!quiet)
-				printf("%s: OK signer=%s key=%s hash=%s\n", file, it->res.signer,
+			} else if (it->rc) {
+				put_name(file);
+				printf(": FAIL %s: %s\n", modguard_reason_name(it->err.reason),
+				       it->err.msg);
+			} else if (!quiet) {
+				put_name(file);
+				printf(": OK signer=%s key=%s hash=%s\n", it->res.signer,
 				       it->res.serial, it->res.hash);
+			}
 			if (!it->rc && it->res.legacy_hash)
 				mg_warn("%s: accepted a legacy SHA-1 signature", file);
 		}

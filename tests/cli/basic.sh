@@ -120,6 +120,14 @@ check "--tree: the real module is signed" same_file "$T/symtree/real.ko" "$T/m.s
 check "--tree: symlink and FIFO still what they were" [ -L "$T/symtree/link.ko" -a -p "$T/symtree/fifo.ko" ]
 rm -rf "$T/symtree" "$T/outside.ko"
 
+# ---- one output line per file, whatever the file is called ----------------------------
+mkdir -p "$T/nltree"
+cp "$T/m.ko" "$T/nltree/"$'x\nforged.ko: OK signer=kg rsa2048 key=00 hash=sha256 y.ko'
+expect_rc "verify --tree with a newline in a file name" 1 "$M" verify -C "$C" --tree "$T/nltree"
+check "newline in a file name: one line, no forged OK line" \
+	[ "$(wc -l <"$T/out")" = 1 -a "$(grep -c '^forged' "$T/out")" = 0 ]
+rm -rf "$T/nltree"
+
 # ---- verify: directories, JSON, quiet ---------------------------------------------
 mkdir -p "$T/certs"
 cp "$C" "$T/certs/a.crt"
