@@ -69,6 +69,17 @@ expect_rc "sign in place" 0 "$M" sign -k "$K" -c "$C" --quiet "$T/inplace.ko"
 check "in place: equals sign-file" same_file "$T/inplace.ko" "$T/m.sf.ko"
 check "in place: mode 0640 kept" [ "$(stat -c %a "$T/inplace.ko")" = 640 ]
 check "in place: --quiet prints nothing" [ ! -s "$T/out" ]
+if [ "$(id -u)" = 0 ]; then
+	cp "$T/m.ko" "$T/owned.ko"
+	chown nobody:nogroup "$T/owned.ko"
+	chmod 604 "$T/owned.ko"
+	"$M" sign -q -k "$K" -c "$C" "$T/owned.ko"
+	check "in place: owner, group and mode kept" [ "$(stat -c '%U:%G %a' "$T/owned.ko")" = "nobody:nogroup 604" ]
+	check "in place on another user's file: equals sign-file" same_file "$T/owned.ko" "$T/m.sf.ko"
+	rm -f "$T/owned.ko"
+else
+	skip "owner kept (needs root)"
+fi
 K2=$T/kg-rsa3072.key C2=$T/kg-rsa3072.crt
 "$SIGN_FILE" sha384 "$K2" "$C2" "$T/m.ko" "$T/m.sf2.ko"
 expect_rc "re-sign with another key and hash" 0 "$M" sign -a sha384 -k "$K2" -c "$C2" --quiet "$T/inplace.ko"
