@@ -107,6 +107,13 @@ static void test_reference_decoders(void **state)
 
 	/* gzip through zlib (windowBits 16+15 = gzip wrapper only). */
 	assert_int_equal(modguard_compress(MG_COMP_GZIP, in, n, &c, &clen, &err), 0);
+	/*
+	 * The kernel's module_gzip_header_len() accepts deflate (CM 8) and skips only
+	 * FNAME (0x08): FTEXT, FHCRC, FEXTRA or FCOMMENT would make it misread the stream.
+	 */
+	assert_true(clen > 18);
+	assert_int_equal(c[2], 8);
+	assert_int_equal(c[3] & ~0x08, 0);
 	{
 		z_stream z;
 
