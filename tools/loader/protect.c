@@ -66,6 +66,8 @@ static const char *const defaults[] = {
 	"/etc/initramfs-tools/hooks/modguard*",
 	"/etc/initramfs-tools/scripts/*/modguard*",
 	"/usr/lib/dracut/modules.d/*modguard*",
+	"/etc/kernel/postinst.d/*modguard*", /* admits a new kernel's modules */
+	"/etc/kernel/postrm.d/*modguard*",
 };
 
 static struct {
