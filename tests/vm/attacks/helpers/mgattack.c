@@ -37,7 +37,8 @@
  *   bpf-ext / bpf-fentry-prog   freplace (BPF_PROG_TYPE_EXT) or fentry aimed at a guard
  *                          program, if any of them can be opened by id
  *   bpf-fmodret FUNC       fmod_ret program on FUNC returning 0
- *   bpf-lsm HOOK           LSM program on HOOK returning 0, attached; stays until killed
+ *   bpf-lsm HOOK [SEC]     LSM program on HOOK returning 0, attached for SEC seconds
+ *   bpf-lsm-deny HOOK [SEC]  the same, returning -EPERM
  *   bpf-fentry FUNC        fentry program on FUNC, attached
  *   bpf-send-signal        kprobe program calling bpf_send_signal(SIGKILL)
  *   bpf-write-user         kprobe program calling bpf_probe_write_user
@@ -647,15 +648,21 @@ static int cmd_bpf(int argc, char **argv)
 			return okay();
 		}
 	}
-	if (!strcmp(c, "bpf-fmodret") || !strcmp(c, "bpf-fentry") || !strcmp(c, "bpf-lsm")) {
-		bool lsm = !strcmp(c, "bpf-lsm");
+	if (!strcmp(c, "bpf-fmodret") || !strcmp(c, "bpf-fentry") || !strncmp(c, "bpf-lsm", 7)) {
+		bool lsm = !strncmp(c, "bpf-lsm", 7);
+		/* bpf-lsm-deny: the program returns -EPERM (a probe of whether LSM programs run). */
+		const struct bpf_insn deny[] = {
+			{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = -EPERM },
+			{ .code = BPF_JMP | BPF_EXIT },
+		};
 		char name[128];
 
 		snprintf(name, sizeof(name), "%s%s", lsm ? "bpf_lsm_" : "", argv[2]);
 		id = btf_func_id(name);
 		TRY("btf", id);
 		if (lsm)
-			fd = load(BPF_PROG_TYPE_LSM, BPF_LSM_MAC, id, 0, ret0, 2);
+			fd = load(BPF_PROG_TYPE_LSM, BPF_LSM_MAC, id, 0,
+				  !strcmp(c, "bpf-lsm-deny") ? deny : ret0, 2);
 		else
 			fd = load(BPF_PROG_TYPE_TRACING,
 				  c[5] == 'm' ? BPF_MODIFY_RETURN : BPF_TRACE_FENTRY, id, 0, ret0,
