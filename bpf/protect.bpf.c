@@ -36,7 +36,7 @@
  *   protect_mmap_file, protect_file_mprotect  writable shared mappings
  *   protect_sb_mount, protect_move_mount, protect_sb_umount, protect_sb_pivotroot
  *   protect_bprm_check_security  trusted binary only in the real root and
- *                              initial mount namespace
+ *                              initial mount namespace, never under seccomp
  *   protect_bprm_committed_creds tag the trusted program (maintenance writes)
  *   protect_bpf, protect_bpf_map, protect_bpf_prog  the guard's objects, fmod_ret,
  *                              override programs, bpf_send_signal programs
@@ -142,11 +142,16 @@ struct nsproxy {
 	struct mnt_namespace *mnt_ns;
 } __attribute__((preserve_access_index));
 
+struct seccomp {
+	int mode;
+} __attribute__((preserve_access_index));
+
 struct task_struct {
 	unsigned int ptrace;
 	int tgid;
 	struct fs_struct *fs;
 	struct nsproxy *nsproxy;
+	struct seccomp seccomp;
 } __attribute__((preserve_access_index));
 
 struct bpf_prog_aux {
@@ -765,12 +770,23 @@ static __always_inline bool in_real_root(void)
 	       BPF_CORE_READ(root, i_sb, s_dev) == cfg.root_dev;
 }
 
+/*
+ * The trusted program runs only in the real root and initial mount
+ * namespace, and never under a seccomp filter: filters survive exec, and
+ * one returning a fake errno (access() of the deny list) or answering
+ * syscalls in user space (SECCOMP_RET_USER_NOTIF, with an fd of the
+ * attacker's trust store injected) would steer it without ptrace.
+ */
 SEC("lsm/bprm_check_security")
 int BPF_PROG(protect_bprm_check_security, struct linux_binprm *bprm, int ret)
 {
+	struct task_struct *task = bpf_get_current_task_btf();
+
 	if (ret)
 		return ret;
-	if (is_trusted_file(BPF_CORE_READ(bprm, file)) && !in_real_root())
+	if (!is_trusted_file(BPF_CORE_READ(bprm, file)))
+		return 0;
+	if (!in_real_root() || BPF_CORE_READ(task, seccomp.mode))
 		return refuse(MG_PR_EXEC);
 	return 0;
 }

@@ -26,6 +26,7 @@ attempt_refused "open /proc/PID/mem read-write" mgattack proc-mem $PID
 attempt_refused "pidfd_getfd of its fds" mgattack pidfd-getfd $PID 3
 attempt_refused "read /proc/PID/environ" cat /proc/$PID/environ
 attempt_refused "exec it while traced (PTRACE_TRACEME)" mgattack traced-exec $MG_LOADER guard status
+attempt_refused "exec it under a seccomp filter faking ENOENT for access() (would hide the deny list)" mgattack seccomp-exec $MG_LOADER guard status
 
 # It is static: the dynamic loader never runs, so LD_PRELOAD and
 # LD_LIBRARY_PATH are never read.  A dynamic binary (the CLI) shows the

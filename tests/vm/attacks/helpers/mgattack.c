@@ -46,6 +46,7 @@
  *   bpf-tracing-ok         load, attach and detach a raw tracepoint counter
  *   bpf-cgroup-ok CGDIR    load, attach and detach a cgroup skb program
  *   ptrace P | vm-writev P | proc-mem P | pidfd-getfd P FD | traced-exec PROG ARGS...
+ *   seccomp-exec PROG ARGS...  exec under a filter faking ENOENT for access()
  *   kexec-file KERNEL | kexec-load
  *   iopl | ioperm | dev-write DEV OFFSET   (/dev/mem, /dev/port, msr)
  */
@@ -56,7 +57,9 @@
 #include <linux/fs.h>
 #include <linux/io_uring.h>
 #include <linux/kexec.h>
+#include <linux/filter.h>
 #include <linux/mount.h>
+#include <linux/seccomp.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -68,6 +71,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
@@ -774,6 +778,25 @@ static int cmd_traced_exec(char **argv)
 	return 0;
 }
 
+/* Exec under a seccomp filter that fakes ENOENT for access() and friends. */
+static int cmd_seccomp_exec(char **argv)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0 /* offsetof(struct seccomp_data, nr) */),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_access, 3, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_faccessat, 2, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_faccessat2, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOENT),
+	};
+	struct sock_fprog prog = { .len = sizeof(f) / sizeof(f[0]), .filter = f };
+
+	TRY("PR_SET_NO_NEW_PRIVS", prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0));
+	TRY("seccomp", syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog));
+	execv(argv[0], argv);
+	return fail("execve");
+}
+
 static int cmd_dev_write(const char *dev, long long off)
 {
 	int fd = open(dev, O_WRONLY);
@@ -971,6 +994,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(c, "traced-exec"))
 		return cmd_traced_exec(argv + 2);
+	if (!strcmp(c, "seccomp-exec"))
+		return cmd_seccomp_exec(argv + 2);
 	if (!strcmp(c, "kexec-file")) {
 		fd = open(a, O_RDONLY);
 		TRY("open", fd);
