@@ -157,5 +157,24 @@ else
 	not_ok "ptrace denial reported"
 fi
 kill $lp $sp 2>/dev/null
+wait $lp 2>/dev/null
+
+# ---- Nobody reading: events are dropped and counted, enforcement goes on -----
+# The ring holds about 1200 events; 1500 refusals overflow it.
+head -c 256 /dev/zero >/tmp/m/junk.ko
+i=0
+while [ $i -lt 1500 ]; do
+	sysload init /tmp/m/junk.ko >/dev/null
+	i=$((i + 1))
+done
+expect_fail EPERM sysload init /tmp/m/junk.ko
+modguard guard status >/tmp/status 2>&1
+dropped=$(sed -n 's/^events_dropped: //p' /tmp/status)
+[ "${dropped:-0}" -gt 0 ] && ok "events dropped while nobody reads are counted ($dropped)" || { not_ok "events dropped while nobody reads are counted"; sed 's/^/#   /' /tmp/status; }
+# A reader drains the ring; new events get through again.
+modguard guard log --timeout 2 >/tmp/log 2>&1
+sysload init /tmp/m/junk.ko >/dev/null
+modguard guard log --timeout 2 >/tmp/log2 2>&1
+grep -q '"comm":"sysload"' /tmp/log2 && ok "after a reader drained the ring, new events are logged" || { not_ok "after a reader drained the ring, new events are logged"; tail -n 3 /tmp/log2 | sed 's/^/#   /'; }
 
 done_testing
