@@ -39,7 +39,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int r;
 
 	r = modguard_trailer_parse(data, size, &t, &err);
-	if (r == 0 && (t.body_len + t.sig_len + MODGUARD_TRAILER_LEN != size || t.sig_off != t.body_len))
+	if (r == 0 &&
+	    (t.body_len + t.sig_len + MODGUARD_TRAILER_LEN != size || t.sig_off != t.body_len))
 		abort();
 	r = modguard_body_len(data, size, &body, &err);
 	if (r == 0 && body > size)

@@ -118,8 +118,8 @@ static inline int test_write_file(const char *path, const void *data, size_t len
  * digitalSignature, subject key id; written with the key as PEM files.
  * alg: "rsa" (2048 bit, fast enough for tests) or "ec" (P-256).
  */
-static inline int test_make_key(const char *alg, const char *cn, long serial,
-				const char *key_path, const char *cert_path, unsigned char fp[32])
+static inline int test_make_key(const char *alg, const char *cn, long serial, const char *key_path,
+				const char *cert_path, unsigned char fp[32])
 {
 	EVP_PKEY *pk = strcmp(alg, "ec") == 0 ? EVP_EC_gen("P-256") : EVP_RSA_gen(2048);
 	X509 *x = X509_new();

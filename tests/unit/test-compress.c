@@ -80,11 +80,12 @@ static void test_roundtrip(void **state)
 			uint8_t *in = sample(sizes[s]), *c = NULL, *d = NULL;
 			size_t clen = 0, dlen = 0;
 
-			assert_int_equal(modguard_compress(formats[f], in, sizes[s], &c, &clen, &err), 0);
+			assert_int_equal(
+				modguard_compress(formats[f], in, sizes[s], &c, &clen, &err), 0);
 			assert_true(clen > 0);
 			assert_int_equal(modguard_comp_detect(c, clen), formats[f]);
-			assert_int_equal(modguard_decompress(formats[f], c, clen, MODGUARD_MAX_MODULE, &d,
-							     &dlen, &err),
+			assert_int_equal(modguard_decompress(formats[f], c, clen,
+							     MODGUARD_MAX_MODULE, &d, &dlen, &err),
 					 0);
 			assert_int_equal(dlen, sizes[s]);
 			assert_memory_equal(d, in, dlen);
@@ -140,8 +141,8 @@ static void test_reference_decoders(void **state)
 		assert_true(clen > 12);
 		assert_int_equal(c[6], 0x00);
 		assert_int_equal(c[7], LZMA_CHECK_CRC32);
-		assert_int_equal(lzma_stream_buffer_decode(&memlimit, 0, NULL, c, &in_pos, clen, out,
-							   &out_pos, n + 1),
+		assert_int_equal(lzma_stream_buffer_decode(&memlimit, 0, NULL, c, &in_pos, clen,
+							   out, &out_pos, n + 1),
 				 LZMA_OK);
 		assert_int_equal(out_pos, n);
 		assert_int_equal(in_pos, clen);
@@ -176,7 +177,8 @@ static void test_reference_encoders(void **state)
 		z_stream z;
 
 		memset(&z, 0, sizeof(z));
-		assert_int_equal(deflateInit2(&z, 9, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY),
+		assert_int_equal(deflateInit2(&z, 9, Z_DEFLATED, 16 + MAX_WBITS, 8,
+					      Z_DEFAULT_STRATEGY),
 				 Z_OK);
 		z.next_in = in;
 		z.avail_in = (uInt)n;
@@ -193,7 +195,8 @@ static void test_reference_encoders(void **state)
 	free(d);
 
 	clen = 0;
-	assert_int_equal(lzma_easy_buffer_encode(6, LZMA_CHECK_CRC64, NULL, in, n, c, &clen, n + 4096),
+	assert_int_equal(lzma_easy_buffer_encode(6, LZMA_CHECK_CRC64, NULL, in, n, c, &clen,
+						 n + 4096),
 			 LZMA_OK);
 	assert_int_equal(modguard_decompress(MG_COMP_XZ, c, clen, n, &d, &dlen, &err), 0);
 	assert_int_equal(dlen, n);
@@ -233,7 +236,8 @@ static void test_cap(void **state)
 		assert_int_equal(err.reason, MG_E_BOMB);
 		assert_null(d);
 		memset(&err, 0, sizeof(err));
-		assert_true(modguard_decompress(formats[f], c, clen, 1u << 20, &d, &dlen, &err) < 0);
+		assert_true(modguard_decompress(formats[f], c, clen, 1u << 20, &d, &dlen, &err) <
+			    0);
 		assert_int_equal(err.reason, MG_E_BOMB);
 		free(c);
 	}

@@ -220,16 +220,16 @@ static void test_malformed(void **state)
 	int n = 0;
 
 	test_hex(f->img_sha, 32, good);
-	snprintf(lines[n++], 256, "module %.63s\n", good);            /* 63 hex */
-	snprintf(lines[n++], 256, "module %s0\n", good);              /* 65 hex */
-	snprintf(lines[n++], 256, "module %.63sg\n", good);           /* non-hex */
-	snprintf(lines[n++], 256, "modules %s\n", good);              /* unknown keyword */
-	snprintf(lines[n++], 256, "key %s\n", good);                  /* unknown keyword */
-	snprintf(lines[n++], 256, "module\n");                        /* missing digest */
-	snprintf(lines[n++], 256, "cert\n");                          /* missing digest */
-	snprintf(lines[n++], 256, "%s\n", good);                      /* missing keyword */
-	snprintf(lines[n++], 256, "cert %s %s\n", good, good);        /* two digests */
-	snprintf(lines[n++], 256, "module %s\nmodule xyz\n", good);   /* good then bad */
+	snprintf(lines[n++], 256, "module %.63s\n", good); /* 63 hex */
+	snprintf(lines[n++], 256, "module %s0\n", good); /* 65 hex */
+	snprintf(lines[n++], 256, "module %.63sg\n", good); /* non-hex */
+	snprintf(lines[n++], 256, "modules %s\n", good); /* unknown keyword */
+	snprintf(lines[n++], 256, "key %s\n", good); /* unknown keyword */
+	snprintf(lines[n++], 256, "module\n"); /* missing digest */
+	snprintf(lines[n++], 256, "cert\n"); /* missing digest */
+	snprintf(lines[n++], 256, "%s\n", good); /* missing keyword */
+	snprintf(lines[n++], 256, "cert %s %s\n", good, good); /* two digests */
+	snprintf(lines[n++], 256, "module %s\nmodule xyz\n", good); /* good then bad */
 
 	for (int i = 0; i < n; i++) {
 		struct modguard_err err;
@@ -295,14 +295,10 @@ static void test_verify_negative(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_baseline),
-		cmocka_unit_test(test_deny_module),
-		cmocka_unit_test(test_deny_cert),
-		cmocka_unit_test(test_deny_unrelated),
-		cmocka_unit_test(test_deny_api),
-		cmocka_unit_test(test_malformed),
-		cmocka_unit_test(test_missing_file),
-		cmocka_unit_test(test_verify_negative),
+		cmocka_unit_test(test_baseline),     cmocka_unit_test(test_deny_module),
+		cmocka_unit_test(test_deny_cert),    cmocka_unit_test(test_deny_unrelated),
+		cmocka_unit_test(test_deny_api),     cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_missing_file), cmocka_unit_test(test_verify_negative),
 	};
 
 	return cmocka_run_group_tests_name("denylist", tests, setup, teardown);

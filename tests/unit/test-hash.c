@@ -33,8 +33,8 @@ static void test_by_name(void **state)
 
 static void test_unknown_names(void **state)
 {
-	static const char *bad[] = { "", "md5", "sha", "sha256x", "sha-256x", "rsa", "sha3-1024",
-				     "blake2b512", "sha256 " };
+	static const char *bad[] = { "",    "md5",	 "sha",	       "sha256x", "sha-256x",
+				     "rsa", "sha3-1024", "blake2b512", "sha256 " };
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_int_equal(modguard_hash_by_name(bad[i]), -ENOENT);
@@ -77,8 +77,8 @@ static void test_sha256_vectors(void **state)
 		memset(a, 'a', 1000000);
 		modguard_sha256(a, 1000000, d);
 		test_hex(d, 32, hex);
-		assert_string_equal(hex,
-				    "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+		assert_string_equal(
+			hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 		free(a);
 	}
 }
@@ -126,10 +126,8 @@ static void test_reason_tokens(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_by_name),
-		cmocka_unit_test(test_unknown_names),
-		cmocka_unit_test(test_legacy_names),
-		cmocka_unit_test(test_sha256_vectors),
+		cmocka_unit_test(test_by_name),	      cmocka_unit_test(test_unknown_names),
+		cmocka_unit_test(test_legacy_names),  cmocka_unit_test(test_sha256_vectors),
 		cmocka_unit_test(test_reason_tokens),
 	};
 

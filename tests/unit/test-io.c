@@ -99,8 +99,8 @@ static void test_read_refusals(void **state)
 	assert_int_equal(mkfifo(fifo, 0600), 0);
 	assert_int_equal(mkdir(dir, 0700), 0);
 
-	expect_io(link, ELOOP);   /* O_NOFOLLOW */
-	expect_io(fifo, 0);       /* must return, not block waiting for a writer */
+	expect_io(link, ELOOP); /* O_NOFOLLOW */
+	expect_io(fifo, 0); /* must return, not block waiting for a writer */
 	expect_io(dir, EISDIR);
 	expect_io(missing, ENOENT);
 	expect_io("/dev/null", 0);

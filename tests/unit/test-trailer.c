@@ -245,8 +245,8 @@ static void test_sig_len_bounds(void **state)
 	expect_bad(b, len);
 	free(b);
 
-	static const uint32_t huge[] = { 151, 1000, 0x7fffffffu, 0x80000000u, 0xfffffff0u,
-					 0xffffffffu };
+	static const uint32_t huge[] = { 151,	      1000,	   0x7fffffffu,
+					 0x80000000u, 0xfffffff0u, 0xffffffffu };
 	for (size_t i = 0; i < sizeof(huge) / sizeof(huge[0]); i++) {
 		info_for(info, huge[i]);
 		b = mk(100, 50, info, &len);
