@@ -38,6 +38,7 @@ check-fuzz:
 check-vm: all
 	tests/vm/run-all
 	tests/vm/attacks/run-suite
+	tests/vm/run --system
 
 fuzz:
 	fuzz/run $${FUZZ_SECONDS:-600}

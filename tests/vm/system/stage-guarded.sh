@@ -1,0 +1,101 @@
+#!/bin/sh
+# Boot 2, after setup: the guard came up before udev; status is clean; udev
+# autoloads a distribution driver under it; owner-signed hello loads through
+# kmod's modprobe, evil is refused; a DKMS-style build is signed and admitted;
+# the package cannot be upgraded or purged while locked; then root tries the
+# persistence attacks, which the next boot checks.
+. /tests/lib.sh
+. /tests/lib-system.sh
+
+boot_figures guard
+g_start=$(prop modguard.service InactiveExitTimestampMonotonic)
+g_up=$(prop modguard.service ActiveEnterTimestampMonotonic)
+figure guard_unit "$(us2s $((g_up - g_start)))"
+
+check "modguard.service is active" systemctl is-active --quiet modguard.service
+check "the guard is running and sealed" guard_sealed
+udevd=$(prop systemd-udevd.service ExecMainStartTimestampMonotonic)
+check "the guard was up before systemd-udevd started ($(us2s "$g_up") s < $(us2s "$udevd") s)" test "$g_up" -le "$udevd"
+ml=$(prop systemd-modules-load.service ExecMainStartTimestampMonotonic)
+check "the guard was up before systemd-modules-load ($(us2s "$ml") s)" test "$g_up" -le "$ml"
+si=$(prop sysinit.target ActiveEnterTimestampMonotonic)
+check "the guard was up before sysinit.target" test "$g_up" -le "$si"
+
+# 3. udev's own autoloading, unmodified, under the guard.
+check "udev autoloaded virtio_rng (for the emulated virtio-rng device)" module_loaded virtio_rng
+check "virtio_rng loaded after the guard started" sh -c '! grep -q "^virtio_rng " /run/modguard/before-guard'
+check "the guard has denied nothing so far" sh -c 'modguard guard status | grep -qx "denied: 0"'
+check "no module load failure in this boot's journal" sh -c '! journalctl -b -q | grep -Ei "(Failed to insert|could not insert|modprobe).*(not permitted|Permission denied)"'
+
+modguard status >/tmp/status.txt 2>&1
+rc=$?
+sed 's/^/#   /' /tmp/status.txt
+check "modguard status exits 0" test $rc = 0
+check "modguard status: clean" grep -q '^status: clean' /tmp/status.txt
+check "modguard status: virtio_rng signed by the kernel's keys" grep -Eq '^ +virtio_rng +kernel-keys' /tmp/status.txt
+check "modguard status --json: running, nothing critical" sh -c 'modguard status --json | grep -q "\"state\":\"running\".*\"critical\":\[\]"'
+
+# 1. Owner-signed hello via kmod's modprobe (admitted at boot from extra/), evil refused.
+check "modprobe hello (owner-signed, admitted at boot)" modprobe hello
+check "hello is loaded" module_loaded hello
+modguard status >/tmp/status2.txt 2>&1
+check "modguard status: hello admitted, signer shown, out-of-tree flagged" grep -Eq '^! hello +admitted +OE +modguard test owner' /tmp/status2.txt
+expect_fail EPERM insmod /modules/evil.ko
+expect_fail EPERM sysload finit /modules/evil.ko
+check "evil never loaded" evil_never_loaded
+
+# 4. DKMS-style: build from source in the guest, sign (through the DKMS sign_file hook), admit, load.
+rm -rf /tmp/dkms && mkdir -p /tmp/dkms
+sed 's/hello/mgdkms/g' /tests/src/hello.c >/tmp/dkms/mgdkms.c
+echo 'obj-m := mgdkms.o' >/tmp/dkms/Kbuild
+check "build a module from source against the installed headers" make -s -C "/lib/modules/$KVER/build" M=/tmp/dkms modules
+expect_fail EPERM insmod /tmp/dkms/mgdkms.ko
+check "DKMS sign_file hook: sign with the owner key and admit" /usr/lib/modguard/dkms-sign sha256 "$OWNER_KEY" "$OWNER_CRT" /tmp/dkms/mgdkms.ko
+mkdir -p "/lib/modules/$KVER/updates/dkms"
+cp /tmp/dkms/mgdkms.ko "/lib/modules/$KVER/updates/dkms/"
+depmod -a
+check "modprobe the DKMS-built module" modprobe mgdkms
+check "mgdkms is loaded" module_loaded mgdkms
+
+# Packaging while locked: refused before dpkg writes anything.
+v=$(dpkg-query -W -f='${Version}' modguard)
+boot_state=$(file_state /usr/lib/modguard/modguard-boot)
+dpkg -i /tests/modguard-up.deb >/tmp/up.out 2>&1
+rc=$?
+sed 's/^/#   /' /tmp/up.out
+check "upgrade while locked fails" test $rc != 0
+check "upgrade refusal says why" grep -q "refusing to upgrade" /tmp/up.out
+check "upgrade refused: version unchanged ($v)" test "$(dpkg-query -W -f='${Version}' modguard)" = "$v"
+check "upgrade refused: package still fully installed" sh -c "dpkg-query -W -f='\${Status}' modguard | grep -q 'install ok installed'"
+check "upgrade refused: files unchanged" test "$(file_state /usr/lib/modguard/modguard-boot)" = "$boot_state"
+check "dpkg --audit finds nothing half-done" sh -c '[ -z "$(dpkg --audit)" ]'
+dpkg --purge modguard >/tmp/purge.out 2>&1
+rc=$?
+check "purge while locked fails" test $rc != 0
+check "purge refusal says why" grep -q "refusing to remove" /tmp/purge.out
+check "purge refused: still installed" sh -c "dpkg-query -W -f='\${Status}' modguard | grep -q 'install ok installed'"
+
+# 2. Persistence attacks by root.  Record the protected files first (the next boot compares).
+protected_states >"$STATES"
+sync
+expect_unchanged /usr/lib/modguard/modguard-loader sh -c 'cp /bin/true /usr/lib/modguard/modguard-loader'
+expect_unchanged /usr/lib/modguard/modguard-loader sh -c 'cp /bin/true /usr/lib/modguard/x && mv /usr/lib/modguard/x /usr/lib/modguard/modguard-loader'
+expect_unchanged /usr/lib/modguard/modguard-loader rm -f /usr/lib/modguard/modguard-loader
+expect_unchanged /etc/systemd/system/modguard.service systemctl mask modguard.service
+expect_unchanged /etc/systemd/system/sysinit.target.wants/modguard.service systemctl disable modguard.service
+expect_unchanged /usr/lib/systemd/system/modguard.service rm -f /usr/lib/systemd/system/modguard.service
+expect_unchanged /etc/systemd/system/modguard.service.d mkdir /etc/systemd/system/modguard.service.d
+expect_unchanged /etc/modguard/policy sh -c 'echo "mode = permissive" >>/etc/modguard/policy'
+expect_unchanged /etc/modguard/policy sh -c 'cp /etc/modguard/policy /tmp/p && echo "fallback = none" >>/tmp/p && mv /tmp/p /etc/modguard/policy'
+expect_unchanged /etc/modguard/trust.d/untrusted.crt cp /keys/untrusted.crt /etc/modguard/trust.d/
+expect_unchanged /usr/share/initramfs-tools/hooks/modguard rm -f /usr/share/initramfs-tools/hooks/modguard
+# A modules-load.d entry for evil, with evil where modprobe finds it: allowed
+# (ordinary files), and refused at load time, now and at the next boot.
+check "drop a modules-load.d entry for evil" sh -c 'echo evil >/etc/modules-load.d/evil.conf'
+check "put evil under extra/ and depmod" sh -c "cp /modules/evil.ko /lib/modules/$KVER/extra/ && depmod -a"
+expect_fail EPERM modprobe evil
+check "evil never loaded" evil_never_loaded
+protected_states >/tmp/states.now
+if cmp -s "$STATES" /tmp/states.now; then ok "every protected file unchanged"; else
+	not_ok "every protected file unchanged"; diff "$STATES" /tmp/states.now | sed 's/^/#   /'; fi
+done_testing

@@ -1,0 +1,57 @@
+#!/bin/sh
+# Boot 1, no guard yet: the boot-time baseline; the package installs, purges
+# back to the system as it was, installs again; modguard setup with a
+# generated key; an owner-signed hello under extra/ for the next boot.
+. /tests/lib.sh
+. /tests/lib-system.sh
+
+boot_figures noguard
+check "no guard runs before modguard is installed" test ! -e /sys/fs/bpf/modguard
+check "bpf is an active LSM on Debian's kernel" grep -qw bpf /sys/kernel/security/lsm
+
+# What purge must give back: every path with its type, mode and owner (outside
+# dpkg's and the journal's own records), and the content of /etc.
+snapshot() {
+	find / -xdev \( -path /proc -o -path /sys -o -path /dev -o -path /run -o -path /tmp \
+		-o -path /var/lib/dpkg -o -path /var/log -o -path /var/cache -o -path /var/lib/systemd \
+		-o -path /var/lib/apt -o -path /tests -o -path /root \) -prune -o -printf '%p %y %m %u\n' | sort
+	find /etc -xdev -type f -exec sha256sum {} + | sort
+}
+snapshot >/root/before-install
+
+check "dpkg -i modguard.deb" dpkg -i /tests/modguard.deb
+check "package installed" sh -c "dpkg-query -W -f='\${Status}' modguard | grep -q 'install ok installed'"
+check "make install content: trusted program, unit, boot helper, hooks, completion, man pages" sh -c '
+	for f in /usr/lib/modguard/modguard-loader /usr/lib/modguard/modguard-boot /usr/lib/modguard/dkms-sign \
+		/usr/lib/systemd/system/modguard.service /etc/kernel/postinst.d/zz-modguard \
+		/usr/share/initramfs-tools/hooks/modguard /usr/share/bash-completion/completions/modguard \
+		/usr/share/man/man1/modguard-status.1.gz /usr/share/man/man1/modguard-setup.1.gz /usr/bin/modguard; do
+		[ -e "$f" ] || { echo "missing $f"; exit 1; }
+	done'
+check "installing does not enable the guard (setup does)" test ! -e /etc/systemd/system/sysinit.target.wants/modguard.service
+check "the unit passes systemd-analyze verify" systemd-analyze verify --man=no modguard.service
+check "dpkg --purge modguard" dpkg --purge modguard
+snapshot >/root/after-purge
+if cmp -s /root/before-install /root/after-purge; then
+	ok "purge leaves the system as it was"
+else
+	not_ok "purge leaves the system as it was"
+	diff /root/before-install /root/after-purge | head -n 20 | sed 's/^/#   /'
+fi
+
+check "dpkg -i modguard.deb again" dpkg -i /tests/modguard.deb
+check "modguard setup (generated key)" modguard setup --cn "modguard test owner"
+modguard setup --cn "modguard test owner" >/tmp/setup2.out 2>&1
+check "modguard setup again keeps the key" grep -q "keeping the existing owner key" /tmp/setup2.out
+check "setup enabled the unit" test -L /etc/systemd/system/sysinit.target.wants/modguard.service
+check "setup put the owner certificate in the trust store" test -s /etc/modguard/trust.d/owner.crt
+check "setup wrote the policy" grep -q '^mode = enforce' /etc/modguard/policy
+check "setup pointed DKMS at the owner key" grep -q "sign_file=\"/usr/lib/modguard/dkms-sign\"" /etc/dkms/framework.conf.d/modguard.conf
+check "private key is mode 0600" sh -c "[ \$(stat -c %a $OWNER_KEY) = 600 ]"
+
+mkdir -p "/lib/modules/$KVER/extra"
+check "sign hello with the owner key into extra/" \
+	modguard sign -q -k "$OWNER_KEY" -c "$OWNER_CRT" -o "/lib/modules/$KVER/extra/hello.ko" /modules/hello.ko
+check "depmod" depmod -a
+check "modguard status without a guard reports it and exits 1" sh -c '! modguard status >/tmp/st 2>&1 && grep -q "guard not running" /tmp/st'
+done_testing

@@ -1,0 +1,39 @@
+#!/bin/sh
+# Boot 3, after the attacks: the guard is back first, evil never loaded (the
+# modules-load.d entry was refused), every protected file unchanged.  Then
+# root rebuilds the initramfs so that it loads evil, before the guard.
+. /tests/lib.sh
+. /tests/lib-system.sh
+
+check "modguard.service is active" systemctl is-active --quiet modguard.service
+check "the guard is running and sealed" guard_sealed
+check "evil never loaded" evil_never_loaded
+check "systemd-modules-load tried evil and the guard refused it" sh -c \
+	'journalctl -b -q -u systemd-modules-load.service | grep -i "evil" | grep -qi "not permitted"'
+check "the guard counted the refusal" sh -c '! modguard guard status | grep -qx "denied: 0"'
+protected_states >/tmp/states.now
+if cmp -s "$STATES" /tmp/states.now; then ok "every protected file unchanged after reboot"; else
+	not_ok "every protected file unchanged after reboot"; diff "$STATES" /tmp/states.now | sed 's/^/#   /'; fi
+modguard status >/tmp/status.txt 2>&1
+rc=$?
+sed 's/^/#   /' /tmp/status.txt
+check "modguard status: clean (exit 0)" test $rc = 0
+check "hello (admitted at boot) still loads" modprobe hello
+
+# The initramfs attack: the image and its regeneration are not protected
+# (kernel upgrades and every package with an initramfs hook rewrite it), so
+# root can rebuild it; the hook warns, and the next boot must report it.
+echo evil >>/etc/initramfs-tools/modules
+update-initramfs -u -k "$KVER" >/tmp/initramfs.out 2>&1
+rc=$?
+sed 's/^/#   /' /tmp/initramfs.out
+if [ $rc = 0 ]; then
+	say "initramfs attack: update-initramfs with evil succeeded (not refused: detected at the next boot)"
+	check "the initramfs now holds evil" sh -c "lsinitramfs /boot/initrd.img-$KVER | grep -q 'evil.ko'"
+	check "the modguard initramfs hook warned about the unsigned module" grep -q "modguard: WARNING: .*evil.ko.*unsigned" /tmp/initramfs.out
+else
+	say "initramfs attack: refused"
+	ok "initramfs rebuild refused"
+fi
+check "evil still not loaded in this boot" evil_never_loaded
+done_testing
