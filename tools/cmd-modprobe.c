@@ -84,25 +84,44 @@ static void plan_free(struct plan *p)
 	free(p->v);
 }
 
-static int run_step(const struct step *s, const char *name)
+/*
+ * Run the plan from step *i: an install command alone, or the run of module
+ * loads that follows, in one trusted-program process (load-chain).
+ */
+static int run_steps(const struct plan *p, size_t *i)
 {
+	const struct step *s = &p->v[*i];
+	size_t n = 0, j;
+	char **args;
+	int r;
+
 	if (!s->path) {
 		/* An install command from modprobe.d, run as modprobe runs it. */
+		(*i)++;
 		if (verbose || dry_run)
 			printf("install %s\n", s->arg);
 		if (dry_run)
 			return 0;
 		return system(s->arg) == 0 ? 0 : EXIT_INVALID;
 	}
-	if (verbose || dry_run)
-		printf("load %s %s\n", s->path, s->arg);
-	if (dry_run)
-		return 0;
-	{
-		char *args[] = { s->path, *s->arg ? s->arg : NULL, NULL };
-
-		return mg_loader_run("load", args);
+	while (*i + n < p->n && p->v[*i + n].path)
+		n++;
+	args = calloc(2 * n + 1, sizeof(*args));
+	if (!args) {
+		mg_error("out of memory");
+		return EXIT_USAGE;
 	}
+	for (j = 0; j < n; j++) {
+		s = &p->v[*i + j];
+		if (verbose || dry_run)
+			printf("load %s %s\n", s->path, s->arg);
+		args[2 * j] = s->path;
+		args[2 * j + 1] = s->arg;
+	}
+	*i += n;
+	r = dry_run ? 0 : mg_loader_run("load-chain", args);
+	free(args);
+	return r;
 }
 
 static int insert(struct kmod_ctx *ctx, const char *name, const char *params, unsigned flags)
@@ -140,8 +159,8 @@ static int insert(struct kmod_ctx *ctx, const char *name, const char *params, un
 					 strerror(-(r < 0 ? r : p.err)));
 			ret = EXIT_INVALID;
 		}
-		for (size_t i = 0; i < p.n && ret == EXIT_OK; i++) {
-			r = run_step(&p.v[i], name);
+		for (size_t i = 0; i < p.n && ret == EXIT_OK;) {
+			r = run_steps(&p, &i);
 			if (r)
 				ret = r;
 		}

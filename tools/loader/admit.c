@@ -274,39 +274,23 @@ static char *join_params(int argc, char *argv[])
 	return s;
 }
 
-int cmd_load(int argc, char *argv[])
+/*
+ * Verify one module in memory and load it.  With chain set (modprobe), a
+ * module that is already there counts as loaded, as modprobe has it.
+ */
+static int load_one(const struct modguard_trust *trust, const struct policy *pol, const char *path,
+		    const char *params, bool chain)
 {
-	struct modguard_trust *trust = NULL;
 	struct modguard_verify_result res;
 	struct modguard_err err = { 0 };
-	struct policy pol;
 	uint8_t *raw = NULL, *image = NULL;
 	size_t raw_len, image_len;
 	enum modguard_comp comp;
-	const char *path;
-	char *params = NULL;
-	int r, ret = EXIT_USAGE;
+	int r, e, ret = EXIT_USAGE;
 
-	if (argc < 2 || argv[1][0] == '-') {
-		msg("usage: load FILE [PARAM...]");
-		return EXIT_USAGE;
-	}
-	path = argv[1];
-	if (policy_load(POLICY_PATH, &pol))
-		return EXIT_USAGE;
-	params = join_params(argc - 2, argv + 2);
-	if (!params) {
-		msg("out of memory");
-		return EXIT_USAGE;
-	}
-	r = trust_open(NULL, true, &trust);
-	if (r) {
-		ret = -r;
-		goto out;
-	}
 	if (modguard_file_read(path, &raw, &raw_len, &err)) {
 		msg("%s: %s", path, err.msg);
-		goto out;
+		return EXIT_USAGE;
 	}
 	comp = modguard_comp_detect(raw, raw_len);
 	if (comp != MG_COMP_NONE) {
@@ -323,49 +307,103 @@ int cmd_load(int argc, char *argv[])
 	}
 	memset(&res, 0, sizeof(res));
 	if (modguard_verify_image(trust, image, image_len, 0, &res, &err)) {
+		int fd;
+
 		/*
 		 * Not ours to vouch for.  If policy trusts the kernel's keys, the kernel
 		 * may still accept it by its own check: hand it the file, not our buffer,
 		 * so the guard decides exactly as for any other finit_module.
 		 */
-		if (err.reason == MG_E_UNKNOWN_SIGNER && pol.trust_kernel_keys &&
-		    comp == MG_COMP_NONE) {
-			int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-
-			if (fd < 0) {
-				msg("%s: %s", path, strerror(errno));
-				goto out;
-			}
-			r = syscall(SYS_finit_module, fd, params, 0);
-			close(fd);
-			if (r) {
-				int e = errno;
-
-				msg("%s: signer not in the trust store, and the kernel refused it: %s",
-				    path, load_strerror(e));
-				ret = EXIT_DENIED;
-				goto out;
-			}
-			ret = EXIT_OK;
+		if (err.reason != MG_E_UNKNOWN_SIGNER || !pol->trust_kernel_keys ||
+		    comp != MG_COMP_NONE) {
+			msg("%s: not loaded: %s: %s", path, modguard_reason_name(err.reason),
+			    err.msg);
+			ret = err.reason == MG_E_IO || err.reason == MG_E_NOMEM ? EXIT_USAGE :
+										  EXIT_DENIED;
 			goto out;
 		}
-		msg("%s: not loaded: %s: %s", path, modguard_reason_name(err.reason), err.msg);
-		ret = err.reason == MG_E_IO || err.reason == MG_E_NOMEM ? EXIT_USAGE : EXIT_DENIED;
+		fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0) {
+			msg("%s: %s", path, strerror(errno));
+			goto out;
+		}
+		r = syscall(SYS_finit_module, fd, params, 0);
+		e = errno;
+		close(fd);
+		if (r && !(chain && e == EEXIST)) {
+			msg("%s: signer not in the trust store, and the kernel refused it: %s",
+			    path, load_strerror(e));
+			ret = EXIT_DENIED;
+			goto out;
+		}
+		ret = EXIT_OK;
 		goto out;
 	}
-	if (syscall(SYS_init_module, image, image_len, params)) {
-		int e = errno;
-
+	r = syscall(SYS_init_module, image, image_len, params);
+	e = errno;
+	if (r && !(chain && e == EEXIST)) {
 		msg("%s: init_module: %s", path, load_strerror(e));
 		ret = EXIT_DENIED;
 		goto out;
 	}
 	ret = EXIT_OK;
 out:
-	free(params);
 	free(raw);
 	free(image);
-	if (trust)
-		modguard_trust_free(trust);
 	return ret;
+}
+
+/* load FILE [PARAM...] */
+int cmd_load(int argc, char *argv[])
+{
+	struct modguard_trust *trust = NULL;
+	struct policy pol;
+	char *params;
+	int r;
+
+	if (argc < 2 || argv[1][0] == '-') {
+		msg("usage: load FILE [PARAM...]");
+		return EXIT_USAGE;
+	}
+	if (policy_load(POLICY_PATH, &pol))
+		return EXIT_USAGE;
+	r = trust_open(NULL, true, &trust);
+	if (r)
+		return -r;
+	params = join_params(argc - 2, argv + 2);
+	if (!params) {
+		msg("out of memory");
+		r = EXIT_USAGE;
+	} else {
+		r = load_one(trust, &pol, argv[1], params, false);
+	}
+	free(params);
+	modguard_trust_free(trust);
+	return r;
+}
+
+/*
+ * load-chain FILE PARAMS [FILE PARAMS]...: a modprobe plan, in order, in one
+ * process (the trust store and libcrypto are set up once).  PARAMS is one
+ * argument, "" for none.  Stops at the first module that does not load.
+ */
+int cmd_load_chain(int argc, char *argv[])
+{
+	struct modguard_trust *trust = NULL;
+	struct policy pol;
+	int r = EXIT_OK;
+
+	if (argc < 3 || (argc - 1) % 2) {
+		msg("usage: load-chain FILE PARAMS [FILE PARAMS]...");
+		return EXIT_USAGE;
+	}
+	if (policy_load(POLICY_PATH, &pol))
+		return EXIT_USAGE;
+	r = trust_open(NULL, true, &trust);
+	if (r)
+		return -r;
+	for (int i = 1; i + 1 < argc && r == EXIT_OK; i += 2)
+		r = load_one(trust, &pol, argv[i], argv[i + 1], true);
+	modguard_trust_free(trust);
+	return r;
 }

@@ -53,6 +53,7 @@ int guard_map_open(const char *name);
 int cmd_guard(int argc, char *argv[]);
 int cmd_admit(int argc, char *argv[]);
 int cmd_load(int argc, char *argv[]);
+int cmd_load_chain(int argc, char *argv[]);
 
 extern const char *prog;
 void msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

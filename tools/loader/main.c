@@ -5,6 +5,7 @@
  *   modguard-loader guard start|status|log [--timeout SEC]
  *   modguard-loader admit [-C TRUST] FILE... | --tree DIR
  *   modguard-loader load FILE [PARAM...]
+ *   modguard-loader load-chain FILE PARAMS [FILE PARAMS]...   (modguard modprobe)
  *
  * Normally run through the modguard CLI.  Exit 0 ok, 1 verification failed or
  * policy denied, 2 usage or I/O error.
@@ -102,8 +103,9 @@ static void usage(FILE *f)
 		"usage: %s guard start|status|log [--timeout SEC]\n"
 		"       %s admit [-q] [-n] [-C TRUST] FILE... | --tree DIR\n"
 		"       %s load FILE [PARAM...]\n"
+		"       %s load-chain FILE PARAMS [FILE PARAMS]...\n"
 		"       %s trust-add CERT\n",
-		prog, prog, prog, prog);
+		prog, prog, prog, prog, prog);
 }
 
 /*
@@ -138,6 +140,8 @@ int main(int argc, char *argv[])
 		return cmd_admit(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "load"))
 		return cmd_load(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "load-chain"))
+		return cmd_load_chain(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "trust-add"))
 		return cmd_trust_add(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
