@@ -86,14 +86,19 @@ static int mark_inode(dev_t dev, ino_t ino, __u32 flags)
 	struct mg_inode_key k = { .dev = kdev(dev), .ino = ino };
 	__u32 old = 0, v;
 
+	if (st.err)
+		return -1; /* said once; the start fails */
 	bpf_map_lookup_elem(st.inodes, &k, &old);
 	v = old | flags;
 	if (v == old)
 		return 0;
 	if (bpf_map_update_elem(st.inodes, &k, &v, BPF_ANY)) {
-		msg("protected set: cannot add inode %llu on %u:%u: %s (more than %d?)",
-		    (unsigned long long)ino, major(dev), minor(dev), strerror(errno),
-		    MG_PROT_INODES_MAX);
+		if (errno == E2BIG)
+			msg("protected set: more than %d inodes; protect fewer or smaller trees in %s",
+			    MG_PROT_INODES_MAX, POLICY_PATH);
+		else
+			msg("protected set: cannot add inode %llu on %u:%u: %s",
+			    (unsigned long long)ino, major(dev), minor(dev), strerror(errno));
 		st.err = -1;
 		return -1;
 	}
@@ -200,8 +205,8 @@ static int walk_one(const char *path, const struct stat *sb, int type, struct FT
 		st.err = -1;
 		return 0;
 	}
-	mark_inode(sb->st_dev, sb->st_ino, MG_PROT_OBJECT);
-	return 0;
+	/* Stop the walk at the first failure. */
+	return mark_inode(sb->st_dev, sb->st_ino, MG_PROT_OBJECT) ? 1 : 0;
 }
 
 /* Every directory and symlink from "/" down to PATH (PATH itself excluded). */
@@ -257,7 +262,7 @@ static void protect_path(const char *path)
 	mark_mount(real);
 	mark_fs(sb.st_dev);
 	/* Not across mounts: a mount inside a protected tree is refused from now on. */
-	if (nftw(real, walk_one, 32, FTW_PHYS | FTW_MOUNT)) {
+	if (nftw(real, walk_one, 32, FTW_PHYS | FTW_MOUNT) && !st.err) {
 		msg("%s: cannot walk: %s", real, strerror(errno));
 		st.err = -1;
 	}
