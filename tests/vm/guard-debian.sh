@@ -32,6 +32,10 @@ fi
 expect_ok modguard modprobe -r udf
 if module_loaded udf || module_loaded cdrom; then not_ok "modguard modprobe -r removed udf and its unused deps"; else ok "modguard modprobe -r removed udf and its unused deps"; fi
 
+# An alias, resolved by libkmod: fs-msdos is msdos.
+expect_ok modguard modprobe fs-msdos
+module_loaded msdos && ok "alias fs-msdos loaded msdos" || not_ok "alias fs-msdos loaded msdos"
+
 # A Debian module with one byte changed: the kernel's own check rejects it.
 crc7=$(find "$MG_KMODDIR/kernel" -name crc7.ko | head -n 1)
 cp "$crc7" /tmp/m/crc7-flipped.ko

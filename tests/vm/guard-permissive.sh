@@ -13,6 +13,10 @@ modguard guard status >/tmp/status 2>&1
 grep -q '^mode: permissive' /tmp/status && ok "status shows mode permissive" || not_ok "status shows mode permissive"
 
 # The audit reader runs in the background; events before it started wait in the ring.
+# Its lines go to syslog too.
+syslogd -n -O /tmp/messages &
+syslogpid=$!
+sleep 1
 modguard guard log --timeout 25 >/tmp/log 2>/tmp/log.err &
 logpid=$!
 
@@ -46,6 +50,13 @@ if grep -q '"decision":"would-deny","rule":"init-module-untrusted"' /tmp/log; th
 	ok "guard log: init_module from an untrusted process reported"
 else
 	not_ok "guard log: init_module from an untrusted process reported"
+fi
+kill "$syslogpid" 2>/dev/null
+if grep -q 'modguard.*"decision":"would-deny".*"file":"evil.ko"' /tmp/messages; then
+	ok "syslog has the same JSON lines"
+else
+	not_ok "syslog has the same JSON lines"
+	tail -n 5 /tmp/messages | sed 's/^/#   /'
 fi
 lines=$(grep -c . /tmp/log)
 json=$(grep -c '^{"seq":[0-9]*,.*}$' /tmp/log)
