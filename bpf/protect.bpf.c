@@ -188,6 +188,9 @@ struct bpf_map {
 #define PROC_SUPER_MAGIC 0x9fa0
 #define IOC_DIR_WRITE 1
 #define FS_IOC_FIEMAP 0xc020660b
+#define FS_IOC_SETFLAGS 0x40086602
+#define FS_IOC32_SETFLAGS 0x40046602
+#define FS_IOC_FSSETXATTR 0x401c5820
 
 /* ioctls without the _IOC_WRITE bit that still change a file, a file system or a disk. */
 static const __u32 bad_ioctls[] = {
@@ -598,7 +601,12 @@ static __always_inline int ioctl_check(struct file *file, unsigned int cmd)
 		return refuse(MG_PR_BLOCKDEV);
 	if (trusted_task())
 		return 0;
-	if (file_guarded(file) || (inode_flags(inode) & MG_PROT_ANCESTOR))
+	if (file_guarded(file))
+		return refuse(MG_PR_WRITE);
+	/* An ancestor keeps its flags; file-system-wide ioctls through it (fstrim,
+	 * freeze, online grow on "/") change no protected object and stay allowed. */
+	if ((inode_flags(inode) & MG_PROT_ANCESTOR) &&
+	    (cmd == FS_IOC_SETFLAGS || cmd == FS_IOC32_SETFLAGS || cmd == FS_IOC_FSSETXATTR))
 		return refuse(MG_PR_WRITE);
 	return 0;
 }

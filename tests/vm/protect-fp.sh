@@ -23,6 +23,7 @@ check "a file next to the trusted program's directory (/usr/lib)" sh -c 'echo x 
 check "/lib/modules: a new directory next to the kernel's tree" sh -c "mkdir -p /lib/modules/fp-$KV/extra && echo x >/lib/modules/fp-$KV/extra/m && rm -rf /lib/modules/fp-$KV"
 check "the module tree stays readable (modinfo crc7)" sh -c "modinfo crc7 | grep -q license"
 check "read the protected files" sh -c 'cat /etc/modguard/policy >/dev/null && sha256sum /usr/lib/modguard/modguard-loader >/dev/null && ls /sys/fs/bpf/modguard >/dev/null'
+check "fstrim and fsfreeze on / are not refused by the guard" sh -c 'out=$(fstrim -v / 2>&1; fsfreeze -f / 2>&1 && fsfreeze -u / 2>&1); echo "$out"; ! echo "$out" | grep -q "not permitted"'
 check "tmpfs mount and umount on /mnt" sh -c 'mkdir -p /mnt/fp && mount -t tmpfs none /mnt/fp && echo x >/mnt/fp/x && umount /mnt/fp'
 check "bind mount of /etc/modguard elsewhere (read-only view)" sh -c 'mkdir -p /mnt/view && mount --bind /etc/modguard /mnt/view && cat /mnt/view/policy >/dev/null && umount /mnt/view'
 check "unshare -m: bind /etc onto itself read-only (systemd ProtectSystem=)" unshare -m sh -c 'mount --bind /etc /etc && mount -o remount,bind,ro /etc && mount --make-rslave /'
