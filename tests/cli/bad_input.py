@@ -251,9 +251,17 @@ def main():
     deny_cert = os.path.join(fx, "deny-cert.list")
     with open(deny_cert, "w") as f:
         f.write("cert %s\n" % hashlib.sha256(der_a).hexdigest())
+    # A compressed module may be denied by the digest of the file as shipped or of its image.
+    deny_xz_file = os.path.join(fx, "deny-xz-file.list")
+    deny_xz_image = os.path.join(fx, "deny-xz-image.list")
     bad_deny = os.path.join(fx, "bad.list")
     with open(bad_deny, "w") as f:
         f.write("module 1234\n")
+
+    with open(deny_xz_file, "w") as f:
+        f.write("module %s\n" % hashlib.sha256(xz).hexdigest())
+    with open(deny_xz_image, "w") as f:
+        f.write("module %s\n" % hashlib.sha256(good).hexdigest())
 
     # ---- the table -----------------------------------------------------------
     # (name, file content or special, command, exit code, verify token or stderr regex)
@@ -336,6 +344,10 @@ def main():
     vcase("gzip magic only", gz[:2], "bad-compression", fname="m.ko.gz")
     vcase("xz truncated", xz[:-9], "bad-compression", fname="m.ko.xz")
     vcase("xz data byte flipped", flip(xz, len(xz) // 2), "bad-compression", fname="m.ko.xz")
+    vcase("xz module denied by the digest of the file", xz, "revoked-module", extra=["--deny", deny_xz_file],
+          fname="m.ko.xz")
+    vcase("xz module denied by the digest of its image", xz, "revoked-module", extra=["--deny", deny_xz_image],
+          fname="m.ko.xz")
     vcase("zstd truncated", zst[:len(zst) - 7], "bad-compression", fname="m.ko.zst")
     vcase("zstd garbage after magic", zst[:4] + b"\xff" * 64, "bad-compression", fname="m.ko.zst")
     vcase("gzip bomb (600 MiB of zeros)", bomb["gz"], "decompression-bomb", fname="m.ko.gz")
@@ -561,6 +573,18 @@ def main():
         ok("an I/O error among invalid modules exits 2")
     else:
         not_ok("an I/O error among invalid modules exits 2", f"exit {p.returncode}")
+
+    # A legacy SHA-1 signature accepted on request still says so on stderr.
+    p1 = os.path.join(d, "sha1.ko")
+    with open(p1, "wb") as fh:
+        fh.write(sha1_signed)
+    p = subprocess.run([MG, V, "--allow-sha1", "-C", ca, p1], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if p.returncode == 0 and p.stdout.decode().startswith(p1 + ": OK ") and p.stdout.decode().rstrip().endswith(
+            "hash=sha1") and re.search(r"(SHA-1|sha1|legacy)", p.stderr.decode()):
+        ok("--allow-sha1: OK line with hash=sha1 and a warning on stderr")
+    else:
+        not_ok("--allow-sha1: OK line with hash=sha1 and a warning on stderr",
+               f"exit {p.returncode}\nstdout {p.stdout!r}\nstderr {p.stderr!r}")
 
     print(f"1..{ntest}")
     print(f"{len(cases)} table cases")
