@@ -223,11 +223,9 @@ int modguard_verify_image(const struct modguard_trust *t, const uint8_t *buf, si
 	if (OBJ_obj2nid(sig_alg->algorithm) == NID_rsassaPss)
 		return mg_fail(err, MG_E_HASH_ALGO, 0, "RSA-PSS signatures are not supported");
 
-	for (size_t i = 0; i < t->n; i++)
-		if (CMS_SignerInfo_cert_cmp(si, t->certs[i].x509) == 0) {
+	for (size_t i = 0; i < t->n && !c; i++)
+		if (CMS_SignerInfo_cert_cmp(si, t->certs[i].x509) == 0)
 			c = &t->certs[i];
-			break;
-		}
 	if (!c) {
 		char who[300];
 
@@ -235,11 +233,6 @@ int modguard_verify_image(const struct modguard_trust *t, const uint8_t *buf, si
 		return mg_fail(err, MG_E_UNKNOWN_SIGNER, 0, "signer is not in the trust store (%s)",
 			       who);
 	}
-	if (mg_deny_has(t->deny_cert, t->n_deny_cert, c->fp))
-		return mg_fail(err, MG_E_REVOKED_KEY, 0, "signer certificate is on the deny list");
-	r = check_cert_usable(c->x509, err);
-	if (r < 0)
-		return r;
 
 	md = EVP_get_digestbynid(nid);
 	if (!md || !EVP_Digest(buf, tr.body_len, digest, &dlen, md, NULL)) {
@@ -247,7 +240,26 @@ int modguard_verify_image(const struct modguard_trust *t, const uint8_t *buf, si
 		return mg_fail(err, MG_E_HASH_ALGO, 0, "digest %s unavailable in this OpenSSL",
 			       OBJ_nid2sn(nid));
 	}
-	r = verify_sig(c->pkey, md, digest, dlen, CMS_SignerInfo_get0_signature(si), err);
+	/*
+	 * Several trusted certificates may carry the same issuer and serial (keys
+	 * regenerated with a fixed serial): the signer is the one whose key verifies,
+	 * whatever order the trust store lists them in.
+	 */
+	for (size_t i = c - t->certs; i < t->n; i++) {
+		if (CMS_SignerInfo_cert_cmp(si, t->certs[i].x509) != 0)
+			continue;
+		r = verify_sig(t->certs[i].pkey, md, digest, dlen,
+			       CMS_SignerInfo_get0_signature(si), err);
+		if (r == 0) {
+			c = &t->certs[i];
+			break;
+		}
+	}
+	if (r < 0)
+		return r;
+	if (mg_deny_has(t->deny_cert, t->n_deny_cert, c->fp))
+		return mg_fail(err, MG_E_REVOKED_KEY, 0, "signer certificate is on the deny list");
+	r = check_cert_usable(c->x509, err);
 	if (r < 0)
 		return r;
 

@@ -324,6 +324,12 @@ def main():
     vcase("digest mismatch: last body byte flipped", flip(good, len(body) - 1), "bad-signature")
     vcase("signature value byte flipped", flip(good, len(body) + L - 1), "bad-signature")
     vcase("wrong key (same issuer and serial)", wrongkey_signed, "bad-signature")
+    # The trusted key shares its issuer and serial with another trusted certificate:
+    # found whichever comes first.
+    cases.append(("same issuer and serial twice in the trust store, wrong one first", V, good, "m.ko",
+                  ["-C", ca_wrong, "-C", ca], 0, None))
+    cases.append(("same issuer and serial twice in the trust store, right one first", V, good, "m.ko",
+                  ["-C", ca, "-C", ca_wrong], 0, None))
     vcase("SHA-1 refused without --allow-sha1", sha1_signed, "hash-algo")
     vcase("SHA-1 accepted with --allow-sha1", sha1_signed, None, rc=0, extra=["--allow-sha1"])
     vcase("SHA-224 refused", sha224_signed, "hash-algo")
