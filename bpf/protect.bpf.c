@@ -682,6 +682,15 @@ static __always_inline bool mount_guarded(struct vfsmount *mnt)
 	return bpf_map_lookup_elem(&prot_mnts, &id);
 }
 
+/* PATH is the calling task's root directory (what "/" resolves to). */
+static __always_inline bool at_task_root(const struct path *path)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	return BPF_CORE_READ(path, dentry) == BPF_CORE_READ(task, fs, root.dentry) &&
+	       BPF_CORE_READ(path, mnt) == BPF_CORE_READ(task, fs, root.mnt);
+}
+
 /*
  * Nothing may be mounted on a protected object or an ancestor: it would hide
  * or replace it.  In a new mount namespace a bind onto an ancestor stays
@@ -708,6 +717,12 @@ int BPF_PROG(protect_sb_mount, const char *dev_name, const struct path *path, co
 	f = dentry_flags(BPF_CORE_READ(path, dentry));
 	if (f & MG_PROT_OBJECT)
 		return refuse(MG_PR_MOUNT);
+	/* systemd's namespaces (PrivateMounts=, ProtectSystem=..., as udevd and
+	 * logind use them) end with mount(".", "/", MS_MOVE) and chroot("."): a
+	 * new root for that namespace only, which gives no more than a chroot
+	 * does, and the trusted program never runs there. */
+	if ((flags & MS_MOVE) && !in_initial_mntns() && at_task_root(path))
+		return 0;
 	if ((f & MG_PROT_ANCESTOR) && (!(flags & MS_BIND) || in_initial_mntns()))
 		return refuse(MG_PR_MOUNT);
 	return 0;
