@@ -309,6 +309,7 @@ def main():
     vcase("PKCS#7 not DER (PEM text)", assemble(body, b"-----BEGIN PKCS7-----\nMIIB\n-----END PKCS7-----\n"),
           "bad-pkcs7")
     vcase("PKCS#7 truncated", assemble(body, blob[:-20]), "bad-pkcs7")
+    vcase("PKCS#7 blob over the 64 KiB cap", assemble(body, blob + b"\0" * (65536 - L + 1)), "too-big")
     vcase("PKCS#7 with trailing bytes", assemble(body, blob + b"\0\0\0\0"), "bad-pkcs7")
     vcase("PKCS#7 outer length byte corrupted", assemble(body, blob[:2] + bytes([blob[2] ^ 0x40]) + blob[3:]),
           "bad-pkcs7")
