@@ -178,7 +178,7 @@ static int insert(struct kmod_ctx *ctx, const char *name, const char *params, un
 static int remove_one(struct kmod_ctx *ctx, const char *name)
 {
 	struct kmod_list *list = NULL, *l, *deps;
-	int ret = EXIT_OK;
+	int ret = EXIT_OK, loaded = 0;
 
 	if (kmod_module_new_from_lookup(ctx, name, &list) < 0 || !list) {
 		if (!quiet)
@@ -194,6 +194,7 @@ static int remove_one(struct kmod_ctx *ctx, const char *name)
 			kmod_module_unref(m);
 			continue;
 		}
+		loaded++;
 		if (verbose || dry_run)
 			printf("rmmod %s\n", kmod_module_get_name(m));
 		r = dry_run ? 0 : kmod_module_remove_module(m, 0);
@@ -221,6 +222,12 @@ static int remove_one(struct kmod_ctx *ctx, const char *name)
 		kmod_module_unref(m);
 	}
 	kmod_module_unref_list(list);
+	if (!loaded) {
+		/* As modprobe -r: naming a module that is not there is an error. */
+		if (!quiet)
+			mg_error("module %s is not currently loaded", name);
+		return EXIT_INVALID;
+	}
 	return ret;
 }
 

@@ -30,6 +30,7 @@ else
 	cat /proc/modules | sed 's/^/#   /'
 fi
 expect_ok modguard modprobe -r udf
+if modguard modprobe -r udf >/tmp/out 2>&1; then not_ok "modprobe -r of a module not loaded fails"; else ok "modprobe -r of a module not loaded fails"; fi
 if module_loaded udf || module_loaded cdrom; then not_ok "modguard modprobe -r removed udf and its unused deps"; else ok "modguard modprobe -r removed udf and its unused deps"; fi
 
 # An alias, resolved by libkmod: fs-msdos is msdos.
