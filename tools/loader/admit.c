@@ -68,11 +68,9 @@ static int admit_one(struct work *w, const char *path)
 		pthread_mutex_unlock(&w->out_lock);
 		return ADMIT_IOERR;
 	}
-	/* The kernel hashes the file as it is on disk, compressed or not. */
-	modguard_sha256(raw, len, digest);
-	hex(digest, sizeof(digest), h);
 	memset(&res, 0, sizeof(res));
-	if (modguard_verify_buffer(w->trust, raw, len, 0, &res, &err)) {
+	/* MG_VERIFY_DIGEST: an uncompressed file's image digest is its file digest. */
+	if (modguard_verify_buffer(w->trust, raw, len, MG_VERIFY_DIGEST, &res, &err)) {
 		pthread_mutex_lock(&w->out_lock);
 		printf("%s: not admitted: %s: %s\n", path, modguard_reason_name(err.reason),
 		       err.msg);
@@ -81,6 +79,12 @@ static int admit_one(struct work *w, const char *path)
 									  ADMIT_REFUSED;
 		goto out;
 	}
+	/* The kernel hashes the file as it is on disk, compressed or not. */
+	if (res.comp == MG_COMP_NONE && res.have_digest)
+		memcpy(digest, res.module_sha256, sizeof(digest));
+	else
+		modguard_sha256(raw, len, digest);
+	hex(digest, sizeof(digest), h);
 	{
 		struct timespec ts;
 
