@@ -152,7 +152,8 @@ static int copy_file(const char *from, const char *to, mode_t mode)
 	}
 	fclose(f);
 	if (!text || len > 1 << 20) {
-		mg_error("%s: expected a key or certificate, found %s", from, text ? "a large file" : "nothing");
+		mg_error("%s: expected a key or certificate, found %s", from,
+			 text ? "a large file" : "nothing");
 		free(text);
 		return -1;
 	}
@@ -238,15 +239,33 @@ int cmd_setup(int argc, char *argv[])
 
 	while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
 		switch (c) {
-		case 'n': cn = optarg; break;
-		case 'd': key_dir = optarg; break;
-		case 'c': imp_cert = optarg; break;
-		case 'k': imp_key = optarg; break;
-		case 'S': do_sign = false; break;
-		case 'E': do_enable = false; break;
-		case 'q': quiet = true; break;
-		case 'h': usage(stdout); return EXIT_OK;
-		default: usage(stderr); return EXIT_USAGE;
+		case 'n':
+			cn = optarg;
+			break;
+		case 'd':
+			key_dir = optarg;
+			break;
+		case 'c':
+			imp_cert = optarg;
+			break;
+		case 'k':
+			imp_key = optarg;
+			break;
+		case 'S':
+			do_sign = false;
+			break;
+		case 'E':
+			do_enable = false;
+			break;
+		case 'q':
+			quiet = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
 		}
 	}
 	if (optind != argc || (imp_key && !imp_cert)) {
@@ -258,8 +277,10 @@ int cmd_setup(int argc, char *argv[])
 		return EXIT_USAGE;
 	}
 	if (access("/sys/fs/bpf/modguard-protect/inodes", F_OK) == 0) {
-		mg_error("the guard is running and protects %s until reboot; setup changes nothing now "
-			 "(boot with modguard.off on the kernel command line to reconfigure)", ETC);
+		mg_error(
+			"the guard is running and protects %s until reboot; setup changes nothing now "
+			"(boot with modguard.off on the kernel command line to reconfigure)",
+			ETC);
 		return EXIT_INVALID;
 	}
 	if (uname(&u)) {
@@ -290,8 +311,13 @@ int cmd_setup(int argc, char *argv[])
 		if (access(OWNER_CRT, F_OK) != 0 && copy_file(crt, OWNER_CRT, 0644))
 			return EXIT_USAGE;
 	} else {
-		char *kg[] = { "/proc/self/exe", "keygen", "-o", prefix, "--cn",
-			       (char *)(cn ? cn : "modguard owner module signing key"), NULL };
+		char *kg[] = { "/proc/self/exe",
+			       "keygen",
+			       "-o",
+			       prefix,
+			       "--cn",
+			       (char *)(cn ? cn : "modguard owner module signing key"),
+			       NULL };
 
 		if (run(kg, false) != 0) {
 			mg_error("key generation failed");
@@ -325,7 +351,8 @@ int cmd_setup(int argc, char *argv[])
 		if (access("/etc/default/grub", F_OK) == 0 || access(GRUB_DROPIN_DIR, F_OK) == 0) {
 			snprintf(buf, sizeof(buf),
 				 "# Written by modguard setup: the guard is a BPF LSM program.\n"
-				 "GRUB_CMDLINE_LINUX=\"$GRUB_CMDLINE_LINUX lsm=%s,bpf\"\n", list);
+				 "GRUB_CMDLINE_LINUX=\"$GRUB_CMDLINE_LINUX lsm=%s,bpf\"\n",
+				 list);
 			if (mkdir_p(GRUB_DROPIN_DIR, 0755) ||
 			    write_file(GRUB_DROPIN_DIR "/modguard.cfg", buf, 0644))
 				return EXIT_USAGE;
@@ -342,12 +369,13 @@ int cmd_setup(int argc, char *argv[])
 
 	/* 4. DKMS signs with the owner's key, then admits (packaging/dkms/dkms-sign). */
 	if (have_key) {
-		snprintf(buf, sizeof(buf),
-			 "# Written by modguard setup: DKMS signs what it builds with the owner's key,\n"
-			 "# and modguard admits it into the running guard.\n"
-			 "mok_signing_key=\"%s\"\nmok_certificate=\"%s\"\n"
-			 "sign_file=\"%s/dkms-sign\"\n",
-			 key, crt, MODGUARD_LIBEXECDIR);
+		snprintf(
+			buf, sizeof(buf),
+			"# Written by modguard setup: DKMS signs what it builds with the owner's key,\n"
+			"# and modguard admits it into the running guard.\n"
+			"mok_signing_key=\"%s\"\nmok_certificate=\"%s\"\n"
+			"sign_file=\"%s/dkms-sign\"\n",
+			key, crt, MODGUARD_LIBEXECDIR);
 		if (mkdir_p(DKMS_CONF_DIR, 0755) ||
 		    write_file(DKMS_CONF_DIR "/modguard.conf", buf, 0644))
 			return EXIT_USAGE;
@@ -357,16 +385,19 @@ int cmd_setup(int argc, char *argv[])
 	}
 
 	/* 5. Third-party modules already installed: signed by the owner, admitted at each boot. */
-	for (const char *const *d = (const char *const[]){ "updates", "extra", "misc", NULL }; *d; d++) {
+	for (const char *const *d = (const char *const[]){ "updates", "extra", "misc", NULL }; *d;
+	     d++) {
 		char dir[512];
 		char *vf[] = { "/proc/self/exe", "verify", "-q", "-C", TRUST, "--tree", dir, NULL };
-		char *sg[] = { "/proc/self/exe", "sign", "-q", "-k", key, "-c", crt, "--tree", dir, NULL };
+		char *sg[] = { "/proc/self/exe", "sign", "-q", "-k", key, "-c", crt,
+			       "--tree",	 dir,	 NULL };
 
 		snprintf(dir, sizeof(dir), "/lib/modules/%s/%s", u.release, *d);
 		if (access(dir, F_OK) != 0)
 			continue;
 		if (run(vf, true) == 0) {
-			step("%s: every module is signed by a trusted key (admitted at each boot)", dir);
+			step("%s: every module is signed by a trusted key (admitted at each boot)",
+			     dir);
 			continue;
 		}
 		if (do_sign && have_key && run(sg, false) == 0) {

@@ -289,7 +289,8 @@ static unsigned modules_scan(struct mod **out, const struct guard_info *g, bool 
 		fclose(f);
 	}
 	if (access(MODGUARD_SYSCONFDIR "/trust.d", F_OK) == 0) {
-		char *c[] = { MODGUARD_SYSCONFDIR "/trust.d" }, *dl[] = { MODGUARD_SYSCONFDIR "/deny.list" };
+		char *c[] = { MODGUARD_SYSCONFDIR "/trust.d" },
+		     *dl[] = { MODGUARD_SYSCONFDIR "/deny.list" };
 		bool deny = access(dl[0], F_OK) == 0;
 		FILE *saved = stderr;
 
@@ -347,8 +348,10 @@ static unsigned modules_scan(struct mod **out, const struct guard_info *g, bool 
 			size_t len = 0;
 			bool verified = false;
 
-			if (trust && m->path[0] && modguard_file_read(m->path, &buf, &len, &err) == 0) {
-				verified = modguard_verify_buffer(trust, buf, len, 0, &res, &err) == 0;
+			if (trust && m->path[0] &&
+			    modguard_file_read(m->path, &buf, &len, &err) == 0) {
+				verified = modguard_verify_buffer(trust, buf, len, 0, &res, &err) ==
+					   0;
 				free(buf);
 			}
 			if (verified)
@@ -415,10 +418,11 @@ static unsigned policy_lines(char lines[][256], unsigned max)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: modguard status [--json]\n"
-		   "  Guard state and mode, policy, trust store, counters, last denials, and\n"
-		   "  the provenance of every module in the kernel.\n"
-		   "  Exit 0 when the guard runs and nothing is critical, 1 otherwise, 2 on errors.\n");
+	fprintf(f,
+		"Usage: modguard status [--json]\n"
+		"  Guard state and mode, policy, trust store, counters, last denials, and\n"
+		"  the provenance of every module in the kernel.\n"
+		"  Exit 0 when the guard runs and nothing is critical, 1 otherwise, 2 on errors.\n");
 }
 
 int cmd_status(int argc, char *argv[])
@@ -432,7 +436,8 @@ int cmd_status(int argc, char *argv[])
 	struct cert certs[64];
 	char policy[64][256], critical[64][320], taint[32] = "";
 	unsigned ncerts, npolicy, ncrit = 0, nmods;
-	unsigned c_kernel = 0, c_admitted = 0, c_owner = 0, c_unverified = 0, c_before = 0, c_oot = 0;
+	unsigned c_kernel = 0, c_admitted = 0, c_owner = 0, c_unverified = 0, c_before = 0,
+		 c_oot = 0;
 	struct mod *mods = NULL;
 	bool json = false, snapshot;
 	const char *state;
@@ -474,22 +479,26 @@ int cmd_status(int argc, char *argv[])
 		state = "not-running";
 
 	if (!g.running)
-		snprintf(critical[ncrit++], sizeof(critical[0]), "%s",
-			 g.modules_disabled ?
-				 "guard not running: kernel.modules_disabled = 1 (no module can load until reboot)" :
-				 "guard not running: modules are NOT protected");
+		snprintf(
+			critical[ncrit++], sizeof(critical[0]), "%s",
+			g.modules_disabled ?
+				"guard not running: kernel.modules_disabled = 1 (no module can load until reboot)" :
+				"guard not running: modules are NOT protected");
 	else if (!g.locked)
 		snprintf(critical[ncrit++], sizeof(critical[0]),
 			 "guard running without its self-protection: root can undo it");
 	if (!g.bpf_lsm)
-		snprintf(critical[ncrit++], sizeof(critical[0]),
-			 "bpf is not in the active LSM list (/sys/kernel/security/lsm): run modguard setup, then reboot");
+		snprintf(
+			critical[ncrit++], sizeof(critical[0]),
+			"bpf is not in the active LSM list (/sys/kernel/security/lsm): run modguard setup, then reboot");
 	if (!g.unit_enabled && access(UNIT_LINK, F_OK) != 0)
-		snprintf(critical[ncrit++], sizeof(critical[0]),
-			 "modguard.service is not enabled: the guard will not start at the next boot");
+		snprintf(
+			critical[ncrit++], sizeof(critical[0]),
+			"modguard.service is not enabled: the guard will not start at the next boot");
 	if (g.running && kv_get(&g, "mode") && strcmp(kv_get(&g, "mode"), "enforce"))
 		snprintf(critical[ncrit++], sizeof(critical[0]),
-			 "guard in %s mode: refusals are reported, not enforced", kv_get(&g, "mode"));
+			 "guard in %s mode: refusals are reported, not enforced",
+			 kv_get(&g, "mode"));
 	for (unsigned i = 0; i < nmods; i++) {
 		struct mod *m = &mods[i];
 
@@ -500,10 +509,13 @@ int cmd_status(int argc, char *argv[])
 		c_before += m->before_guard;
 		c_oot += m->out_of_tree;
 		if (m->critical && ncrit < 64)
-			snprintf(critical[ncrit++], sizeof(critical[0]),
-				 "module %s (taint %s) is in the kernel unverified: neither the kernel's keys nor the trust store vouch for it%s",
-				 m->name, m->taint[0] ? m->taint : "-",
-				 m->before_guard ? "; it was loaded before the guard started (initramfs?)" : "");
+			snprintf(
+				critical[ncrit++], sizeof(critical[0]),
+				"module %s (taint %s) is in the kernel unverified: neither the kernel's keys nor the trust store vouch for it%s",
+				m->name, m->taint[0] ? m->taint : "-",
+				m->before_guard ?
+					"; it was loaded before the guard started (initramfs?)" :
+					"");
 	}
 
 	if (json) {
@@ -575,9 +587,11 @@ int cmd_status(int argc, char *argv[])
 		       g.running && g.locked ? " (sealed until reboot)" : "");
 		if ((v = kv_get(&g, "mode")))
 			printf("mode:         %s, trust_kernel_keys %s, loader_only %s\n", v,
-			       kv_get(&g, "trust_kernel_keys") ?: "?", kv_get(&g, "loader_only") ?: "?");
+			       kv_get(&g, "trust_kernel_keys") ?: "?",
+			       kv_get(&g, "loader_only") ?: "?");
 		printf("bpf LSM:      %s\n", g.bpf_lsm ? "active" : "NOT ACTIVE");
-		printf("unit:         modguard.service %s\n", g.unit_enabled ? "enabled" : "NOT ENABLED");
+		printf("unit:         modguard.service %s\n",
+		       g.unit_enabled ? "enabled" : "NOT ENABLED");
 		if (g.error[0] && !g.running)
 			printf("loader:       %s\n", g.error);
 		printf("policy:       %s/policy%s\n", MODGUARD_SYSCONFDIR,
@@ -606,9 +620,14 @@ int cmd_status(int argc, char *argv[])
 		for (unsigned i = 0; i < nmods; i++) {
 			struct mod *m = &mods[i];
 
-			printf("%s%-22s %-13s %-6s %s%s%s\n", m->critical ? "!!" : m->out_of_tree ? "! " : "  ",
+			printf("%s%-22s %-13s %-6s %s%s%s\n",
+			       m->critical    ? "!!" :
+			       m->out_of_tree ? "! " :
+						"  ",
 			       m->name, m->provenance, m->taint[0] ? m->taint : "-", m->signer,
-			       m->before_guard ? (m->signer[0] ? " (before guard)" : "before guard") : "",
+			       m->before_guard ?
+				       (m->signer[0] ? " (before guard)" : "before guard") :
+				       "",
 			       m->critical ? " CRITICAL" : "");
 		}
 		if (ncrit) {

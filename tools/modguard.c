@@ -22,7 +22,7 @@ static const struct mg_cmd commands[] = {
 	{ "load", cmd_load, "verify a module in memory and load those bytes" },
 	{ "modprobe", cmd_modprobe, "modprobe through the trusted program" },
 	{ "setup", cmd_setup, "turn modguard on: owner key, policy, BPF LSM, DKMS, unit" },
-	{ "status", cmd_status, "guard state, policy, trust store and every loaded module's provenance" },
+	{ "status", cmd_status, "guard state, policy, trust store, every loaded module's origin" },
 };
 
 static void usage(FILE *f)

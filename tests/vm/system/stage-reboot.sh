@@ -19,6 +19,13 @@ rc=$?
 sed 's/^/#   /' /tmp/status.txt
 check "modguard status: clean (exit 0)" test $rc = 0
 check "hello (admitted at boot) still loads" modprobe hello
+# The kernel upgrade hook (as the kernel's postinst runs it): names what the guard would refuse.
+/etc/kernel/postinst.d/zz-modguard "$KVER" "/boot/vmlinuz-$KVER" >/tmp/hook.out 2>&1
+rc=$?
+sed 's/^/#   /' /tmp/hook.out
+check "kernel postinst hook exits 0" test $rc = 0
+check "kernel postinst hook names evil as refused, not hello or mgdkms" sh -c \
+	'grep -q "evil.ko" /tmp/hook.out && grep -q WARNING /tmp/hook.out && ! grep -Eq "(hello|mgdkms).ko: FAIL" /tmp/hook.out'
 
 # The initramfs attack: the image and its regeneration are not protected
 # (kernel upgrades and every package with an initramfs hook rewrite it), so
