@@ -151,6 +151,15 @@ expect_fail EACCES dd if=/proc/$lp/mem of=/dev/null count=0
 expect_fail EACCES cat /proc/$lp/environ
 expect_fail EPERM mgattack ptrace $lp
 expect_fail EPERM mgattack vm-writev $lp
+# Exec of the trusted binary by a traced or seccomp-filtered task: refused.
+# The self-protection programs refuse the seccomp case too, and run first (the
+# newest BPF LSM program on a hook runs first), so only the traced exec is
+# sure to reach the guard's own steered-exec rule.
+expect_fail EPERM mgattack traced-exec /usr/lib/modguard/modguard-loader guard status
+modguard guard status 2>&1 | grep -q 'denied *steered-exec *exec .*mgattack' &&
+	ok "traced exec refused by the guard's steered-exec rule" ||
+	not_ok "traced exec refused by the guard's steered-exec rule"
+expect_fail EPERM mgattack seccomp-exec /usr/lib/modguard/modguard-loader guard status
 if modguard guard status 2>&1 | grep -q 'denied *ptrace-trusted'; then
 	ok "ptrace denial reported"
 else
