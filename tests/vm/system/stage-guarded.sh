@@ -11,6 +11,10 @@ boot_figures guard
 g_start=$(prop modguard.service InactiveExitTimestampMonotonic)
 g_up=$(prop modguard.service ActiveEnterTimestampMonotonic)
 figure guard_unit "$(us2s $((g_up - g_start)))"
+# Of which the trusted program's "guard start" (load, verify, attach, pin, seal):
+# from the unit's start to its "guard started" line.
+sealed=$(journalctl -b -q -o short-monotonic -u modguard.service | sed -n 's/^\[ *\([0-9.]*\)\].*guard started:.*/\1/p' | head -n1)
+[ -n "$sealed" ] && figure guard_sealed "$(awk -v a="$sealed" -v b="$g_start" 'BEGIN { printf "%.2f", a - b / 1000000 }')"
 
 check "modguard.service is active" systemctl is-active --quiet modguard.service
 check "the guard is running and sealed" guard_sealed
@@ -41,6 +45,7 @@ sed 's/^/#   /' /tmp/status.txt
 check "modguard status exits 0" test $rc = 0
 check "modguard status: clean" grep -q '^status: clean' /tmp/status.txt
 check "modguard status: e1000 signed by the kernel's keys" grep -Eq '^ +e1000 +kernel-keys' /tmp/status.txt
+echo "MG-JSON $(modguard status --json)" >"$MG_RESULTS"
 check "modguard status --json: running, nothing critical" sh -c 'modguard status --json | grep -q "\"state\":\"running\".*\"critical\":\[\]"'
 
 # 1. Owner-signed hello via kmod's modprobe (admitted at boot from extra/), evil refused.

@@ -18,6 +18,7 @@ if module_loaded evil; then
 	check "modguard status exits 1" test $rc = 1
 	check "modguard status flags evil (!!, unverified, before guard)" grep -Eq '^!!evil +unverified +OE? .*before guard CRITICAL' /tmp/status.txt
 	check "modguard status: CRITICAL section names evil and the initramfs" grep -q 'module evil .*loaded before the guard started (initramfs' /tmp/status.txt
+	echo "MG-JSON $(modguard status --json)" >"$MG_RESULTS"
 	check "modguard status --json: evil critical" sh -c 'modguard status --json | grep -q "\"name\":\"evil\",\"provenance\":\"unverified\".*\"before_guard\":true,\"out_of_tree\":true,\"critical\":true"'
 else
 	ok "evil did not load from the initramfs"
