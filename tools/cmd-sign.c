@@ -150,15 +150,26 @@ out:
 	}
 }
 
+/* A staged batch being committed while the next one is signed. */
+struct batch {
+	struct sign_ctx *c;
+	struct modguard_stage *stages;
+	size_t base, n;
+	pthread_t th;
+	bool running;
+};
+
 /* Make a batch durable with one syncfs per filesystem, then rename each file into place. */
-static void commit_batch(struct sign_ctx *c, size_t n)
+static void commit_batch(struct batch *b)
 {
+	struct sign_ctx *c = b->c;
+	size_t n = b->n;
 	uint64_t synced[8];
 	size_t nsynced = 0;
 	const char *lastdir = NULL;
 
 	for (size_t k = 0; k < n; k++) {
-		struct modguard_stage *st = &c->stages[k];
+		struct modguard_stage *st = &b->stages[k];
 		bool seen = false;
 		int fd;
 
@@ -172,8 +183,8 @@ static void commit_batch(struct sign_ctx *c, size_t n)
 		if (fd < 0 || syncfs(fd) < 0) {
 			/* Fall back to per-file durability rather than renaming unsynced data. */
 			for (size_t j = 0; j < n; j++) {
-				int f = c->stages[j].tmp[0] ?
-						open(c->stages[j].tmp, O_WRONLY | O_CLOEXEC) :
+				int f = b->stages[j].tmp[0] ?
+						open(b->stages[j].tmp, O_WRONLY | O_CLOEXEC) :
 						-1;
 
 				if (f >= 0) {
@@ -190,14 +201,14 @@ static void commit_batch(struct sign_ctx *c, size_t n)
 			synced[nsynced++] = st->dev;
 	}
 	for (size_t k = 0; k < n; k++) {
-		struct modguard_stage *st = &c->stages[k];
+		struct modguard_stage *st = &b->stages[k];
 		struct modguard_err e = { 0 };
 
 		if (!st->tmp[0])
 			continue;
 		if (modguard_file_commit(st, &e) < 0) {
-			mg_file_error(c->files[c->base + k], &e);
-			c->status[c->base + k] = EXIT_USAGE;
+			mg_file_error(c->files[b->base + k], &e);
+			c->status[b->base + k] = EXIT_USAGE;
 			continue;
 		}
 		/* Files come sorted, so a directory's files are adjacent. */
@@ -209,6 +220,27 @@ static void commit_batch(struct sign_ctx *c, size_t n)
 	}
 	if (lastdir)
 		modguard_dir_sync(lastdir);
+}
+
+static void *commit_thread(void *arg)
+{
+	commit_batch(arg);
+	return NULL;
+}
+
+static void batch_wait(struct batch *b)
+{
+	if (b->running)
+		pthread_join(b->th, NULL);
+	b->running = false;
+}
+
+/* Commit b in the background (or here, if no thread can be had). */
+static void batch_start(struct batch *b)
+{
+	b->running = pthread_create(&b->th, NULL, commit_thread, b) == 0;
+	if (!b->running)
+		commit_batch(b);
 }
 
 int cmd_sign(int argc, char *argv[])
@@ -226,6 +258,8 @@ int cmd_sign(int argc, char *argv[])
 					      { 0 } };
 	const char *hash = "sha256", *key = NULL, *cert = NULL, *out = NULL, *tree = NULL;
 	struct sign_ctx ctx = { 0 };
+	struct batch batches[2] = { 0 };
+	struct modguard_stage *stagebuf = NULL;
 	struct mg_list files = { 0 };
 	struct modguard_err e = { 0 };
 	unsigned flags = 0;
@@ -322,9 +356,13 @@ int cmd_sign(int argc, char *argv[])
 	ctx.total = files.n;
 	ctx.progress = !quiet && isatty(STDERR_FILENO);
 	pthread_mutex_init(&ctx.lock, NULL);
+	/*
+	 * Several files: two stage buffers, so batch k is synced and renamed by a
+	 * committer thread while batch k+1 is signed; the cores never wait on the disk.
+	 */
 	if (files.n > 1) {
-		ctx.stages = calloc(BATCH, sizeof(*ctx.stages));
-		if (!ctx.stages) {
+		stagebuf = calloc(2 * BATCH, sizeof(*stagebuf));
+		if (!stagebuf) {
 			mg_error("out of memory");
 			rc = EXIT_USAGE;
 			goto out;
@@ -332,14 +370,25 @@ int cmd_sign(int argc, char *argv[])
 	}
 	for (ctx.base = 0; ctx.base < files.n; ctx.base += BATCH) {
 		size_t n = files.n - ctx.base < BATCH ? files.n - ctx.base : BATCH;
+		struct batch *b = &batches[(ctx.base / BATCH) & 1];
 
-		if (ctx.stages)
+		if (stagebuf) {
+			/* The buffer's previous batch must be committed before it is reused. */
+			batch_wait(b);
+			ctx.stages = stagebuf + ((ctx.base / BATCH) & 1) * BATCH;
 			memset(ctx.stages, 0, n * sizeof(*ctx.stages));
+		}
 		mg_parallel(n, jobs, false, sign_one, &ctx);
-		if (ctx.stages)
-			commit_batch(&ctx, n);
+		if (stagebuf) {
+			*b = (struct batch){
+				.c = &ctx, .stages = ctx.stages, .base = ctx.base, .n = n
+			};
+			batch_start(b);
+		}
 	}
-	free(ctx.stages);
+	batch_wait(&batches[0]);
+	batch_wait(&batches[1]);
+	free(stagebuf);
 	for (size_t i = 0; i < files.n; i++)
 		if (ctx.status[i] > rc)
 			rc = ctx.status[i];
