@@ -39,6 +39,7 @@ check-vm: all
 	tests/vm/run-all
 	tests/vm/attacks/run-suite
 	tests/vm/run --system
+	tests/vm/demo
 
 fuzz:
 	fuzz/run $${FUZZ_SECONDS:-600}
