@@ -37,7 +37,7 @@
  * Permissive mode computes the same decisions, reports the refusals as
  * "would-deny" and refuses nothing.
  *
- * No vmlinux.h: only the fields read are declared, with preserve_access_index.
+ * No vmlinux.h: only the fields read are declared (kernel.h), with preserve_access_index.
  */
 #include <stdbool.h>
 #include <linux/bpf.h>
@@ -46,72 +46,19 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 
+#include "kernel.h"
 #include "guard.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
-/* ---- Kernel types: only what is read ---------------------------------- */
-
-enum kernel_read_file_id {
-	READING_MODULE = 2,
-};
-
-enum kernel_load_data_id {
-	LOADING_MODULE = 2,
-};
-
-enum lockdown_reason {
-	LOCKDOWN_MODULE_SIGNATURE = 1,
-};
-
-struct super_block {
-	__u32 s_dev;
-	unsigned long s_magic;
-} __attribute__((preserve_access_index));
-
-struct inode {
-	unsigned long i_ino;
-	struct super_block *i_sb;
-} __attribute__((preserve_access_index));
-
-struct qstr {
-	const unsigned char *name;
-} __attribute__((preserve_access_index));
-
-struct dentry {
-	struct qstr d_name;
-} __attribute__((preserve_access_index));
-
-struct path {
-	struct dentry *dentry;
-} __attribute__((preserve_access_index));
-
-struct file {
-	struct path f_path;
-	struct inode *f_inode;
-} __attribute__((preserve_access_index));
+/* ---- Kernel types: the shared ones are in kernel.h ------------------ */
 
 struct load_info {
 	bool sig_ok;
 } __attribute__((preserve_access_index));
 
-struct linux_binprm {
-	struct file *file;
-} __attribute__((preserve_access_index));
-
 struct cred {
 	__u32 uid;
-} __attribute__((preserve_access_index));
-
-struct seccomp {
-	int mode;
-} __attribute__((preserve_access_index));
-
-struct task_struct {
-	unsigned int ptrace;
-	int tgid;
-	char comm[16];
-	struct seccomp seccomp;
 } __attribute__((preserve_access_index));
 
 /*

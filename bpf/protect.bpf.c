@@ -53,105 +53,21 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 
+#include "kernel.h"
 #include "protect.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
-/* ---- Kernel types: only what is read ---------------------------------- */
-
-enum lockdown_reason {
-	LOCKDOWN_MODULE_SIGNATURE = 1,
-	LOCKDOWN_INTEGRITY_MAX = 21,
-};
-
-enum kernel_read_file_id {
-	READING_KEXEC_IMAGE = 3,
-	READING_KEXEC_INITRAMFS = 4,
-};
-
-enum kernel_load_data_id {
-	LOADING_KEXEC_IMAGE = 3,
-	LOADING_KEXEC_INITRAMFS = 4,
-};
-
-struct super_block {
-	__u32 s_dev;
-	unsigned long s_magic;
-} __attribute__((preserve_access_index));
-
-struct inode {
-	unsigned short i_mode;
-	unsigned long i_ino;
-	__u32 i_rdev;
-	struct super_block *i_sb;
-} __attribute__((preserve_access_index));
-
-struct qstr {
-	const unsigned char *name;
-} __attribute__((preserve_access_index));
-
-struct dentry {
-	struct dentry *d_parent;
-	struct qstr d_name;
-	struct inode *d_inode;
-} __attribute__((preserve_access_index));
-
-struct vfsmount {
-	struct dentry *mnt_root;
-	struct super_block *mnt_sb;
-} __attribute__((preserve_access_index));
+/* ---- Kernel types: the shared ones are in kernel.h ------------------ */
 
 struct mount {
 	struct vfsmount mnt;
 	int mnt_id;
 } __attribute__((preserve_access_index));
 
-struct path {
-	struct vfsmount *mnt;
-	struct dentry *dentry;
-} __attribute__((preserve_access_index));
-
-struct file {
-	struct path f_path;
-	struct inode *f_inode;
-	unsigned int f_mode;
-} __attribute__((preserve_access_index));
-
 struct vm_area_struct {
 	unsigned long vm_flags;
 	struct file *vm_file;
-} __attribute__((preserve_access_index));
-
-struct linux_binprm {
-	struct file *file;
-} __attribute__((preserve_access_index));
-
-struct fs_struct {
-	struct path root;
-} __attribute__((preserve_access_index));
-
-struct ns_common {
-	unsigned int inum;
-} __attribute__((preserve_access_index));
-
-struct mnt_namespace {
-	struct ns_common ns;
-} __attribute__((preserve_access_index));
-
-struct nsproxy {
-	struct mnt_namespace *mnt_ns;
-} __attribute__((preserve_access_index));
-
-struct seccomp {
-	int mode;
-} __attribute__((preserve_access_index));
-
-struct task_struct {
-	unsigned int ptrace;
-	int tgid;
-	struct fs_struct *fs;
-	struct nsproxy *nsproxy;
-	struct seccomp seccomp;
 } __attribute__((preserve_access_index));
 
 struct bpf_prog_aux {
