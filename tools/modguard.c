@@ -60,6 +60,11 @@ int main(int argc, char *argv[])
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name)) {
+			char name[64];
+
+			/* getopt names argv[0] in its messages: make it "modguard CMD". */
+			snprintf(name, sizeof(name), "modguard %s", commands[i].name);
+			argv[1] = name;
 			mg_cmdname = commands[i].name;
 			return commands[i].fn(argc - 1, argv + 1);
 		}
