@@ -10,7 +10,7 @@
  * Protected objects are keyed on (dev, ino) in prot_inodes (inode storage is
  * freed on eviction; a hash map is not).  A protected directory covers its
  * entries, including ones made later: every file hook also looks at the
- * parent dentry, and the directory itself refuses MAY_WRITE.  Ancestors of
+ * parent dentry.  Ancestors of
  * protected objects ("/", "/etc", a "/lib" symlink, "/sys/fs/bpf") may not be
  * renamed, removed, replaced or mounted on.
  *
@@ -21,9 +21,9 @@
  *
  *   protect_file_open          write open of a protected file, of a block device
  *                              under protected files, of kernel/ftrace_enabled
- *   protect_file_permission    write through any fd (incl. opened before the lock,
- *                              splice, copy_file_range, sendfile, io_uring)
- *   protect_inode_permission   MAY_WRITE/MAY_APPEND on a protected inode
+ *   protect_file_permission    write through an fd opened before the lock (write,
+ *                              splice, copy_file_range, sendfile, io_uring); attached
+ *                              only when such a file exists (tools/loader/protect.c)
  *   protect_path_truncate      truncate, ftruncate, O_TRUNC
  *   protect_path_unlink/rmdir  removal of a protected object or ancestor, or in a
  *                              protected directory
@@ -332,18 +332,6 @@ int BPF_PROG(protect_file_permission, struct file *file, int mask, int ret)
 	if (guarded_blockdev(BPF_CORE_READ(file, f_inode)))
 		return refuse(MG_PR_BLOCKDEV);
 	if (file_guarded(file) && !trusted_task())
-		return refuse(MG_PR_WRITE);
-	return 0;
-}
-
-SEC("lsm/inode_permission")
-int BPF_PROG(protect_inode_permission, struct inode *inode, int mask, int ret)
-{
-	if (ret)
-		return ret;
-	if (!(mask & (MAY_WRITE | MAY_APPEND)))
-		return 0;
-	if ((inode_flags(inode) & MG_PROT_OBJECT) && !trusted_task())
 		return refuse(MG_PR_WRITE);
 	return 0;
 }

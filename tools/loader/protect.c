@@ -73,6 +73,7 @@ static const char *const defaults[] = {
 static struct {
 	int inodes, devs, ids, mnts;
 	unsigned objects, ancestors, devices, bpf_ids, mounts;
+	unsigned writers, unknown; /* write access from before the lock */
 	int err;
 } st;
 
@@ -455,12 +456,179 @@ static void send_signal_offsets(__s32 *sig, __s32 *sig_thread)
 	}
 }
 
+/* ---- Write access from before the lock -------------------------------- */
+
+/*
+ * Once protect_file_open refuses write opens, no new writable file can be
+ * made for a protected inode: every way to one (open, openat2, io_uring,
+ * open_by_handle_at, /proc/PID/fd, swapon, the kernel's own filp_open) goes
+ * through security_file_open.  What can still write is a file opened for
+ * writing before the lock, wherever it is held: an fd table, a unix socket
+ * in flight, an io_uring, a loop device, a shared mapping.  The kernel counts
+ * all of them in the inode's i_writecount, and a read lease is refused
+ * exactly when that count is positive, so one fcntl per protected file tells
+ * whether such a file exists.  Only then is protect_file_permission attached:
+ * it runs on every read and write in the system, which costs more than every
+ * other hook together.  Block devices have no such count: their holders are
+ * looked for in every process's fd table and among the loop devices.
+ */
+static void writer(const char *path, const char *why)
+{
+	msg("WARNING: %s: %s since before the lock; writes through it are refused from now "
+	    "on, but a writable shared mapping cannot be revoked: reboot to be sure",
+	    path, why);
+	st.writers++;
+}
+
+static void probe_file(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+
+	if (fd < 0) {
+		if (errno == EWOULDBLOCK)
+			writer(path, "a write lease is held on it");
+		else if (errno != ENOENT) {
+			msg("%s: cannot check for writers: %s", path, strerror(errno));
+			st.unknown++;
+		}
+		return;
+	}
+	if (fcntl(fd, F_SETLEASE, F_RDLCK) == 0)
+		fcntl(fd, F_SETLEASE, F_UNLCK);
+	else if (errno == EAGAIN)
+		writer(path, "open for writing");
+	else
+		st.unknown++; /* no leases on this file system: assume the worst */
+	close(fd);
+}
+
+static int probe_one(const char *path, const struct stat *sb, int type, struct FTW *ftw)
+{
+	(void)ftw;
+	if (type == FTW_F && S_ISREG(sb->st_mode))
+		probe_file(path);
+	return 0;
+}
+
+static void probe_pattern(const char *pat)
+{
+	glob_t g;
+
+	if (glob(pat, GLOB_NOSORT, NULL, &g) == 0)
+		for (size_t i = 0; i < g.gl_pathc; i++)
+			nftw(g.gl_pathv[i], probe_one, 32, FTW_PHYS | FTW_MOUNT);
+	globfree(&g);
+}
+
+static bool guarded_bdev(dev_t rdev)
+{
+	__u64 k = kdev(rdev);
+	__u32 f = 0;
+
+	return bpf_map_lookup_elem(st.devs, &k, &f) == 0 && (f & MG_DEV_BLOCK);
+}
+
+/* Open for writing: the access mode in /proc/PID/fdinfo/FD is not O_RDONLY. */
+static bool fd_writes(const char *pid, const char *fd)
+{
+	char path[2 * NAME_MAX + 32], line[128];
+	unsigned long flags;
+	bool w = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%s/fdinfo/%s", pid, fd);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "flags: %lo", &flags) == 1)
+			w = (flags & O_ACCMODE) != O_RDONLY;
+	fclose(f);
+	return w;
+}
+
+static void probe_blockdevs(void)
+{
+	char path[64 + 2 * NAME_MAX], what[PATH_MAX + 64];
+	struct dirent *p, *e;
+	struct stat sb;
+	DIR *proc, *fds;
+	glob_t g;
+
+	proc = opendir("/proc");
+	while (proc && (p = readdir(proc))) {
+		if (p->d_name[0] < '0' || p->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/fd", p->d_name);
+		fds = opendir(path);
+		while (fds && (e = readdir(fds))) {
+			snprintf(path, sizeof(path), "/proc/%s/fd/%s", p->d_name, e->d_name);
+			if (e->d_name[0] == '.' || stat(path, &sb) || !S_ISBLK(sb.st_mode) ||
+			    !guarded_bdev(sb.st_rdev) || !fd_writes(p->d_name, e->d_name))
+				continue;
+			snprintf(what, sizeof(what), "block device %u:%u", major(sb.st_rdev),
+				 minor(sb.st_rdev));
+			snprintf(path, sizeof(path), "held by pid %s", p->d_name);
+			writer(what, path);
+		}
+		if (fds)
+			closedir(fds);
+	}
+	if (proc)
+		closedir(proc);
+	/* A loop device writing through to one of them. */
+	if (glob("/sys/block/loop*/loop/backing_file", GLOB_NOSORT, NULL, &g) == 0)
+		for (size_t i = 0; i < g.gl_pathc; i++) {
+			FILE *f = fopen(g.gl_pathv[i], "re");
+
+			if (f && fgets(what, sizeof(what), f)) {
+				what[strcspn(what, "\n")] = 0;
+				if (stat(what, &sb) == 0 && S_ISBLK(sb.st_mode) &&
+				    guarded_bdev(sb.st_rdev))
+					writer(what, "backs a loop device");
+			}
+			if (f)
+				fclose(f);
+		}
+	globfree(&g);
+}
+
+static void probe_writers(const struct policy *pol)
+{
+	for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
+		probe_pattern(defaults[i]);
+	for (unsigned i = 0; i < pol->n_protect; i++)
+		probe_pattern(pol->protect[i]);
+	probe_blockdevs();
+}
+
 static int pin_map(struct bpf_map *map, const char *name)
 {
 	char path[PATH_MAX];
 
 	snprintf(path, sizeof(path), "%s/%s", MG_PROTECT_PIN_DIR, name);
 	if (bpf_map__pin(map, path)) {
+		msg("%s: cannot pin: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int attach_pin(struct bpf_program *p)
+{
+	struct bpf_link *l = bpf_program__attach(p);
+	struct bpf_link_info info = {};
+	__u32 len = sizeof(info);
+	char path[PATH_MAX];
+
+	if (!l) {
+		msg("self-protection: cannot attach %s: %s", bpf_program__name(p), strerror(errno));
+		return -1;
+	}
+	if (bpf_obj_get_info_by_fd(bpf_link__fd(l), &info, &len) == 0)
+		add_id(MG_ID_LINK, info.id);
+	snprintf(path, sizeof(path), "%s/link_%s", MG_PROTECT_PIN_DIR, bpf_program__name(p));
+	if (bpf_link__pin(l, path)) {
 		msg("%s: cannot pin: %s", path, strerror(errno));
 		return -1;
 	}
@@ -546,26 +714,16 @@ int protect_start(const struct policy *pol)
 	if (pin_map(skel->maps.prot_inodes, "inodes") || pin_map(skel->maps.prot_devs, "devices") ||
 	    pin_map(skel->maps.prot_ids, "ids") || pin_map(skel->maps.prot_stats, "stats"))
 		goto out;
-	bpf_object__for_each_program(p, skel->obj)
-	{
-		struct bpf_link *l = bpf_program__attach(p);
-		struct bpf_link_info info = {};
-		__u32 len = sizeof(info);
-		char path[PATH_MAX];
-
-		if (!l) {
-			msg("self-protection: cannot attach %s: %s", bpf_program__name(p),
-			    strerror(errno));
+	bpf_object__for_each_program(p, skel->obj) if (p != skel->progs.protect_file_permission &&
+						       attach_pin(p)) goto out;
+	/* Only now, with write opens refused: does anything still write? */
+	probe_writers(pol);
+	if (st.writers || st.unknown) {
+		if (attach_pin(skel->progs.protect_file_permission))
 			goto out;
-		}
-		if (bpf_obj_get_info_by_fd(bpf_link__fd(l), &info, &len) == 0)
-			add_id(MG_ID_LINK, info.id);
-		snprintf(path, sizeof(path), "%s/link_%s", MG_PROTECT_PIN_DIR,
-			 bpf_program__name(p));
-		if (bpf_link__pin(l, path)) {
-			msg("%s: cannot pin: %s", path, strerror(errno));
-			goto out;
-		}
+		printf("self-protection: write hook attached (%u writers from before the lock, "
+		       "%u files unchecked)\n",
+		       st.writers, st.unknown);
 	}
 	/* Seal: the pins themselves, now that they all exist. */
 	protect_path(MG_PIN_DIR);
@@ -621,6 +779,11 @@ int protect_status(void)
 	}
 	printf("protection: locked, %u inodes, %u devices, %u BPF objects\n", map_count("inodes"),
 	       map_count("devices"), map_count("ids"));
+	snprintf(path, sizeof(path), "%s/link_protect_file_permission", MG_PROTECT_PIN_DIR);
+	printf("write hook: %s\n",
+	       access(path, F_OK) == 0 ?
+		       "attached (files were open for writing before the lock)" :
+		       "not needed (nothing was open for writing before the lock)");
 	printf("protection refused:");
 	for (__u32 r = 0; r < MG_PR__MAX; r++) {
 		__u64 vals[ncpu], sum = 0;

@@ -1,21 +1,38 @@
 #!/bin/sh
 # Indirect writes: through an fd opened before the lock, writable shared
-# mappings, splice, copy_file_range, sendfile, io_uring.  Run it first in its
-# boot: it opens the policy before `modguard guard start`.
+# mappings, splice, copy_file_range, sendfile, io_uring.  Run first in its
+# boot, it opens the policy before `modguard guard start` and checks that the
+# write hook is attached; run later, it checks that the hook is not attached
+# and that the other indirect writes fail without it.
 . /tests/lib.sh
 . /tests/lib-attack.sh
 FAMILY=indirect
 
 POL=/etc/modguard/policy
 LDR=$MG_UNIT # not the trusted program: a binary open for writing cannot be executed (ETXTBSY)
-if [ -e /sys/fs/bpf/modguard-protect/inodes ]; then
-	not_ok "$FAMILY: must run before the guard starts in its boot (it opens files before the lock)"
-	done_testing
-fi
 mg_install
 echo "source" >/etc/src-file
 
+# The write hook (protect_file_permission) runs on every read and write, so
+# the guard attaches it only when a protected file was open for writing at the
+# lock.  In a boot where the guard is already up, nothing was: every attack
+# below must fail without it.  In a boot where this script comes first, files
+# are opened before the lock, and the hook must be attached and stop them.
+if [ -e /sys/fs/bpf/modguard-protect/inodes ]; then
+	modguard guard status >/tmp/gs.out 2>&1
+	if grep -q '^write hook: not needed' /tmp/gs.out; then
+		ok "$FAMILY: nothing was open for writing at the lock: write hook not attached"
+	else
+		not_ok "$FAMILY: write hook state"
+		sed 's/^/#   /' /tmp/gs.out
+	fi
+	prelock=no
+else
+	prelock=yes
+fi
+
 # Opened for writing before the lock, used after it.
+if [ $prelock = yes ]; then
 mgattack prelock $POL /tmp/prelock.pol /etc/src-file >/tmp/prelock.pol.ready 2>&1 &
 p1=$!
 mgattack prelock $LDR /tmp/prelock.ldr /etc/src-file >/tmp/prelock.ldr.ready 2>&1 &
@@ -24,6 +41,15 @@ sleep 1
 pol_before=$(astate $POL)
 ldr_before=$(astate $LDR)
 mg_guard_up
+if grep -q "WARNING: $POL: open for writing since before the lock" /tmp/start.out &&
+	grep -q "WARNING: $LDR: open for writing since before the lock" /tmp/start.out &&
+	grep -q 'write hook attached (2 writers' /tmp/start.out &&
+	modguard guard status 2>&1 | grep -q '^write hook: attached'; then
+	ok "$FAMILY: guard start named both files open for writing and attached the write hook"
+else
+	not_ok "$FAMILY: guard start did not report the writers from before the lock"
+	sed 's/^/#   /' /tmp/start.out
+fi
 kill -USR1 $p1 $p2
 wait $p1 $p2
 for t in pol ldr; do
@@ -42,6 +68,7 @@ for t in pol ldr; do
 		fi
 	done </tmp/prelock.$t
 done
+fi
 
 # Fresh attempts after the lock.
 attempt "splice into the policy" $POL mgattack splice $POL

@@ -9,6 +9,8 @@
  *   sysload init FILE [PARAMS]    init_module(contents of FILE, PARAMS)
  *   sysload delete NAME           delete_module(NAME, O_NONBLOCK)
  *   sysload strerror ENAME        print the strerror text of an errno name
+ *   sysload syscalls FILE N       N rounds of open, fstat, read, write to /dev/null,
+ *                                 stat and close on FILE; prints nanoseconds per round
  *
  * Prints "OK" or the errno name ("EPERM") on stdout, and exits 0 on success,
  * 1 when the syscall failed and 2 on usage or I/O errors.  Built statically on
@@ -23,6 +25,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 static int report(long rc)
@@ -89,11 +92,41 @@ static int print_strerror(const char *name)
 	return 2;
 }
 
+/* The unrelated-syscall benchmark: file work the guard must not slow down. */
+static int syscall_loop(const char *path, long n)
+{
+	struct timespec a, b;
+	struct stat st;
+	char buf[64];
+	int out, fd;
+
+	out = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (out < 0 || n <= 0) {
+		fprintf(stderr, "sysload: /dev/null: %s\n", strerror(errno));
+		return 2;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	for (long i = 0; i < n; i++) {
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || fstat(fd, &st) < 0 || read(fd, buf, sizeof(buf)) < 0 ||
+		    write(out, buf, sizeof(buf)) < 0 || stat(path, &st) < 0) {
+			fprintf(stderr, "sysload: %s: %s\n", path, strerror(errno));
+			return 2;
+		}
+		close(fd);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	printf("%lld\n", ((b.tv_sec - a.tv_sec) * 1000000000LL + (b.tv_nsec - a.tv_nsec)) / n);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *params;
 	long rc;
 
+	if (argc == 4 && !strcmp(argv[1], "syscalls"))
+		return syscall_loop(argv[2], strtol(argv[3], NULL, 10));
 	if (argc < 3 || argc > 4) {
 		fprintf(stderr, "usage: sysload finit|finit-memfd|init FILE [PARAMS] | "
 				"sysload delete NAME | sysload strerror ENAME\n");
