@@ -137,6 +137,27 @@ else
 	not_ok "guard status counts denials and lists recent decisions"
 	sed 's/^/#   /' /tmp/status
 fi
+
+# An admitted module's bytes hash to an entry of the admitted map: the trusted
+# program loads them without verifying the signature a second time.  A module
+# that is not admitted (hello signed with SHA-512: other bytes) is verified.
+MODGUARD_DEBUG=1 modguard load /tmp/m/params.ko >/tmp/out 2>&1
+if module_loaded params && grep -q 'params.ko: sha256 .* is admitted: loading' /tmp/out; then
+	ok "modguard load of an admitted module takes the admitted hash"
+else
+	not_ok "modguard load of an admitted module takes the admitted hash"
+	sed 's/^/#   /' /tmp/out
+fi
+expect_ok rmmod params
+modguard sign -q -a sha512 -k "$MG_KEYS/owner.key" -c "$MG_KEYS/owner.crt" -o /tmp/m/hello512.ko "$MG_MODULES/hello.ko"
+MODGUARD_DEBUG=1 modguard load /tmp/m/hello512.ko >/tmp/out 2>&1
+if module_loaded hello && ! grep -q 'is admitted' /tmp/out; then
+	ok "modguard load of a trusted module that is not admitted verifies it and loads it"
+else
+	not_ok "modguard load of a trusted module that is not admitted verifies it and loads it"
+	sed 's/^/#   /' /tmp/out
+fi
+expect_ok rmmod hello
 grep -q '^admitted: 4$' /tmp/status && ok "4 hashes admitted" || { not_ok "4 hashes admitted"; sed 's/^/#   /' /tmp/status; }
 
 # ---- The trusted program cannot be traced or read ------------------------------

@@ -279,10 +279,35 @@ static char *join_params(int argc, char *argv[])
 }
 
 /*
+ * Whether the guard's admitted map holds the SHA-256 of these exact bytes.  An
+ * admitted hash is a verification this program already made, against the
+ * same trust store and deny list (both change only at boot, or grow through
+ * trust-add), kept where only this program writes.  Checking it needs one
+ * SHA-256 and no trust store or certificate parsing, so loading an admitted
+ * module costs little more than insmod.  False when the guard is not running.
+ */
+static bool already_admitted(const uint8_t *raw, size_t len)
+{
+	LIBBPF_OPTS(bpf_obj_get_opts, ro, .file_flags = BPF_F_RDONLY);
+	uint8_t digest[MG_HASH_LEN];
+	struct mg_admitted val;
+	bool found;
+	int fd;
+
+	fd = bpf_obj_get_opts(MG_PIN_DIR "/admitted", &ro);
+	if (fd < 0)
+		return false;
+	modguard_sha256(raw, len, digest);
+	found = bpf_map_lookup_elem(fd, digest, &val) == 0;
+	close(fd);
+	return found;
+}
+
+/*
  * Verify one module in memory and load it.  With chain set (modprobe), a
  * module that is already there counts as loaded, as modprobe has it.
  */
-static int load_one(const struct modguard_trust *trust, const struct policy *pol, const char *path,
+static int load_one(struct modguard_trust **trust, const struct policy *pol, const char *path,
 		    const char *params, bool chain)
 {
 	struct modguard_verify_result res;
@@ -290,12 +315,14 @@ static int load_one(const struct modguard_trust *trust, const struct policy *pol
 	uint8_t *raw = NULL, *image = NULL;
 	size_t raw_len, image_len;
 	enum modguard_comp comp;
+	bool admitted;
 	int r, e, ret = EXIT_USAGE;
 
 	if (modguard_file_read(path, &raw, &raw_len, &err)) {
 		msg("%s: %s", path, err.msg);
 		return EXIT_USAGE;
 	}
+	admitted = already_admitted(raw, raw_len);
 	comp = modguard_comp_detect(raw, raw_len);
 	if (comp != MG_COMP_NONE) {
 		if (modguard_decompress(comp, raw, raw_len, MODGUARD_MAX_MODULE, &image, &image_len,
@@ -309,8 +336,25 @@ static int load_one(const struct modguard_trust *trust, const struct policy *pol
 		image_len = raw_len;
 		raw = NULL;
 	}
+	if (admitted) {
+		if (getenv("MODGUARD_DEBUG")) {
+			uint8_t d[MG_HASH_LEN];
+			char h[2 * MG_HASH_LEN + 1];
+
+			modguard_sha256(raw ? raw : image, raw ? raw_len : image_len, d);
+			hex(d, sizeof(d), h);
+			msg("%s: sha256 %s is admitted: loading without a second verification",
+			    path, h);
+		}
+		goto load;
+	}
+	/* The trust store is read once per process, and only when needed. */
+	if (!*trust && (r = trust_open(NULL, true, trust))) {
+		ret = -r;
+		goto out;
+	}
 	memset(&res, 0, sizeof(res));
-	if (modguard_verify_image(trust, image, image_len, 0, &res, &err)) {
+	if (modguard_verify_image(*trust, image, image_len, 0, &res, &err)) {
 		int fd;
 
 		/*
@@ -343,6 +387,7 @@ static int load_one(const struct modguard_trust *trust, const struct policy *pol
 		ret = EXIT_OK;
 		goto out;
 	}
+load:
 	r = syscall(SYS_init_module, image, image_len, params);
 	e = errno;
 	if (r && !(chain && e == EEXIST)) {
@@ -371,15 +416,12 @@ int cmd_load(int argc, char *argv[])
 	}
 	if (policy_load(POLICY_PATH, &pol))
 		return EXIT_USAGE;
-	r = trust_open(NULL, true, &trust);
-	if (r)
-		return -r;
 	params = join_params(argc - 2, argv + 2);
 	if (!params) {
 		msg("out of memory");
 		r = EXIT_USAGE;
 	} else {
-		r = load_one(trust, &pol, argv[1], params, false);
+		r = load_one(&trust, &pol, argv[1], params, false);
 	}
 	free(params);
 	modguard_trust_free(trust);
@@ -403,11 +445,8 @@ int cmd_load_chain(int argc, char *argv[])
 	}
 	if (policy_load(POLICY_PATH, &pol))
 		return EXIT_USAGE;
-	r = trust_open(NULL, true, &trust);
-	if (r)
-		return -r;
 	for (int i = 1; i + 1 < argc && r == EXIT_OK; i += 2)
-		r = load_one(trust, &pol, argv[i], argv[i + 1], true);
+		r = load_one(&trust, &pol, argv[i], argv[i + 1], true);
 	modguard_trust_free(trust);
 	return r;
 }
