@@ -11,15 +11,21 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
+#include <sys/xattr.h>
 
 #include "internal.h"
 
-int modguard_file_read(const char *path, uint8_t **raw, size_t *raw_len, struct modguard_err *err)
+/*
+ * Read path into *buf, which is grown when *cap is too small and so can be
+ * reused from call to call.
+ */
+static int read_file(const char *path, uint8_t **buf, size_t *cap, size_t *len,
+		     struct modguard_err *err)
 {
 	_cleanup_(closep) int fd = -1;
 	struct stat st;
-	uint8_t *buf;
-	size_t off = 0;
+	size_t off = 0, want;
 
 	/* O_NONBLOCK: a FIFO must not hang us before fstat tells us what it is. */
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
@@ -40,53 +46,112 @@ int modguard_file_read(const char *path, uint8_t **raw, size_t *raw_len, struct 
 			       "file is %lld bytes, more than the %u-byte limit",
 			       (long long)st.st_size, MODGUARD_MAX_MODULE);
 
-	buf = malloc(st.st_size ? (size_t)st.st_size : 1);
-	if (!buf)
-		return mg_fail(err, MG_E_NOMEM, ENOMEM, "out of memory reading %lld bytes",
-			       (long long)st.st_size);
-	while (off < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + off, st.st_size - off);
+	want = st.st_size ? (size_t)st.st_size : 1;
+	if (!*buf || *cap < want) {
+		uint8_t *nb = realloc(*buf, want);
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int e = errno;
-
-			free(buf);
-			return mg_fail(err, MG_E_IO, e, "read failed: %s", strerror(e));
-		}
-		if (n == 0)
-			break; /* shrank under us: use what we read, the caller hashes these bytes */
-		off += n;
+		if (!nb)
+			return mg_fail(err, MG_E_NOMEM, ENOMEM, "out of memory reading %lld bytes",
+				       (long long)st.st_size);
+		*buf = nb;
+		*cap = want;
 	}
-	*raw = buf;
-	*raw_len = off;
-	return 0;
-}
-
-static int write_all(int fd, const uint8_t *p, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, p, len);
+	while (off < (size_t)st.st_size) {
+		ssize_t n = read(fd, *buf + off, st.st_size - off);
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			return -errno;
-		p += n;
-		len -= n;
+			return mg_fail(err, MG_E_IO, errno, "read failed: %s", strerror(errno));
+		if (n == 0)
+			break; /* shrank under us: use what we read, the caller hashes these bytes */
+		off += n;
 	}
+	*len = off;
 	return 0;
 }
 
-static int stage(const char *path, const uint8_t *data, size_t len, int mode, bool sync,
-		 struct modguard_stage *st, struct modguard_err *err)
+int modguard_file_read(const char *path, uint8_t **raw, size_t *raw_len, struct modguard_err *err)
+{
+	uint8_t *buf = NULL;
+	size_t cap = 0;
+	int r = read_file(path, &buf, &cap, raw_len, err);
+
+	if (r < 0) {
+		free(buf);
+		return r;
+	}
+	*raw = buf;
+	return 0;
+}
+
+int modguard_file_read_into(const char *path, uint8_t **buf, size_t *cap, size_t *len,
+			    struct modguard_err *err)
+{
+	return read_file(path, buf, cap, len, err);
+}
+
+/* Write the buffers at offset 0 of fd; returns the byte count or -errno. */
+static ssize_t write_iov(int fd, const struct iovec *iov, int iovcnt)
+{
+	size_t total = 0;
+
+	for (int i = 0; i < iovcnt; i++) {
+		const uint8_t *p = iov[i].iov_base;
+		size_t len = iov[i].iov_len;
+
+		while (len) {
+			ssize_t n = pwrite(fd, p, len, total);
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0)
+				return -errno;
+			p += n;
+			len -= n;
+			total += n;
+		}
+	}
+	return total;
+}
+
+static bool no_xattrs(const char *path)
+{
+	return llistxattr(path, NULL, 0) == 0 || errno == ENOTSUP;
+}
+
+/*
+ * Open a spare for rewriting: still ours (a regular file with one link, not
+ * the target itself) and on the target's mount, which a rename needs.
+ */
+static int open_spare(const struct modguard_spare *sp, const struct statx *orig)
+{
+	struct stat s;
+	int fd;
+
+	if (!sp->mnt_id || sp->mnt_id != orig->stx_mnt_id)
+		return -EXDEV;
+	fd = open(sp->path, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &s) < 0 || !S_ISREG(s.st_mode) || s.st_nlink != 1 ||
+	    s.st_ino == orig->stx_ino) {
+		close(fd);
+		return -EINVAL;
+	}
+	return fd;
+}
+
+static int stage(const char *path, const struct iovec *iov, int iovcnt, int mode, bool sync,
+		 struct modguard_spare *spare, struct modguard_stage *st, struct modguard_err *err)
 {
 	char dirbuf[PATH_MAX];
 	const char *dir, *base;
-	struct stat orig, tst;
-	bool have_orig;
-	int fd, r;
+	struct statx orig;
+	struct stat tst;
+	bool have_orig, reused = false;
+	ssize_t n;
+	int fd = -1, r;
 
 	if (strlen(path) + 16 >= sizeof(st->tmp))
 		return mg_fail(err, MG_E_USAGE, ENAMETOOLONG, "path too long");
@@ -94,26 +159,54 @@ static int stage(const char *path, const uint8_t *data, size_t len, int mode, bo
 	dir = dirname(dirbuf);
 	base = strrchr(path, '/');
 	base = base ? base + 1 : path;
-	snprintf(st->tmp, sizeof(st->tmp), "%s/.%s.mgXXXXXX", dir, base);
 	snprintf(st->path, sizeof(st->path), "%s", path);
 	snprintf(st->dir, sizeof(st->dir), "%s", dir);
+	st->mnt_id = 0;
 
-	have_orig = lstat(path, &orig) == 0;
-	if (have_orig && !S_ISREG(orig.st_mode))
+	have_orig =
+		statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW,
+		      STATX_TYPE | STATX_MODE | STATX_UID | STATX_GID | STATX_INO | STATX_MNT_ID,
+		      &orig) == 0;
+	if (have_orig && !S_ISREG(orig.stx_mode))
 		return mg_fail(err, MG_E_IO, EINVAL, "exists and is not a regular file");
+	if (have_orig && (orig.stx_mask & STATX_MNT_ID))
+		st->mnt_id = orig.stx_mnt_id;
 
-	fd = mkostemp(st->tmp, O_CLOEXEC);
-	if (fd < 0) {
-		st->tmp[0] = '\0';
-		return mg_fail(err, MG_E_IO, errno, "cannot create temporary file in %s: %s", dir,
-			       strerror(errno));
+	/*
+	 * A spare takes the place of a new temporary file only where the result
+	 * is the same: the original has no extended attributes (ACLs, security
+	 * labels) that a file created in its directory might inherit.
+	 */
+	if (spare && spare->path[0] && st->mnt_id && no_xattrs(path)) {
+		fd = open_spare(spare, &orig);
+		if (fd >= 0) {
+			snprintf(st->tmp, sizeof(st->tmp), "%s", spare->path);
+			reused = true;
+		} else if (fd != -EXDEV) {
+			unlink(spare->path);
+		}
+		if (fd != -EXDEV)
+			spare->path[0] = '\0';
 	}
-	r = write_all(fd, data, len);
+	if (!reused) {
+		snprintf(st->tmp, sizeof(st->tmp), "%s/.%s.mgXXXXXX", dir, base);
+		fd = mkostemp(st->tmp, O_CLOEXEC);
+		if (fd < 0) {
+			st->tmp[0] = '\0';
+			return mg_fail(err, MG_E_IO, errno,
+				       "cannot create temporary file in %s: %s", dir,
+				       strerror(errno));
+		}
+	}
+	n = write_iov(fd, iov, iovcnt);
+	r = n < 0 ? (int)n : 0;
+	if (!r && reused && ftruncate(fd, n) < 0) /* spares are kept empty: no-op */
+		r = -errno;
 	if (!r && have_orig) {
 		/* Keep owner and mode; ownership first, since chown may clear set-id bits. */
-		if (fchown(fd, orig.st_uid, orig.st_gid) < 0 && errno != EPERM)
+		if (fchown(fd, orig.stx_uid, orig.stx_gid) < 0 && errno != EPERM)
 			r = -errno;
-		if (!r && fchmod(fd, orig.st_mode & 07777) < 0)
+		if (!r && fchmod(fd, orig.stx_mode & 07777) < 0)
 			r = -errno;
 	} else if (!r && fchmod(fd, mode & 07777) < 0) {
 		r = -errno;
@@ -136,7 +229,16 @@ static int stage(const char *path, const uint8_t *data, size_t len, int mode, bo
 int modguard_file_stage(const char *path, const uint8_t *data, size_t len, int mode,
 			struct modguard_stage *st, struct modguard_err *err)
 {
-	return stage(path, data, len, mode, false, st, err);
+	struct iovec iov = { .iov_base = (void *)data, .iov_len = len };
+
+	return stage(path, &iov, 1, mode, false, NULL, st, err);
+}
+
+int modguard_file_stagev(const char *path, const struct iovec *iov, int iovcnt, int mode,
+			 struct modguard_spare *spare, struct modguard_stage *st,
+			 struct modguard_err *err)
+{
+	return stage(path, iov, iovcnt, mode, false, spare, st, err);
 }
 
 int modguard_file_commit(struct modguard_stage *st, struct modguard_err *err)
@@ -149,6 +251,36 @@ int modguard_file_commit(struct modguard_stage *st, struct modguard_err *err)
 		modguard_file_abort(st);
 		return mg_fail(err, MG_E_IO, e, "cannot rename into place: %s", strerror(e));
 	}
+	st->tmp[0] = '\0';
+	return 0;
+}
+
+int modguard_file_commit_keep(struct modguard_stage *st, struct modguard_spare *kept,
+			      struct modguard_err *err)
+{
+	struct stat old;
+	int fd;
+
+	kept->path[0] = '\0';
+	if (!st->tmp[0] || !st->mnt_id)
+		return modguard_file_commit(st, err);
+	/* Not supported by the filesystem, or the target has gone: a plain rename. */
+	if (renameat2(AT_FDCWD, st->tmp, AT_FDCWD, st->path, RENAME_EXCHANGE) < 0)
+		return modguard_file_commit(st, err);
+	/*
+	 * st->tmp now names the replaced file.  Emptied here, so that whoever
+	 * reuses it does not wait for its blocks to be freed (and discarded).
+	 */
+	fd = open(st->tmp, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd >= 0 && fstat(fd, &old) == 0 && S_ISREG(old.st_mode) && old.st_nlink == 1 &&
+	    no_xattrs(st->tmp) && ftruncate(fd, 0) == 0) {
+		snprintf(kept->path, sizeof(kept->path), "%s", st->tmp);
+		kept->mnt_id = st->mnt_id;
+	} else {
+		unlink(st->tmp);
+	}
+	if (fd >= 0)
+		close(fd);
 	st->tmp[0] = '\0';
 	return 0;
 }
@@ -175,10 +307,18 @@ int modguard_dir_sync(const char *dir)
 int modguard_file_replace(const char *path, const uint8_t *data, size_t len, int mode,
 			  struct modguard_err *err)
 {
+	struct iovec iov = { .iov_base = (void *)data, .iov_len = len };
+
+	return modguard_file_replacev(path, &iov, 1, mode, err);
+}
+
+int modguard_file_replacev(const char *path, const struct iovec *iov, int iovcnt, int mode,
+			   struct modguard_err *err)
+{
 	struct modguard_stage st;
 	int r;
 
-	r = stage(path, data, len, mode, true, &st, err);
+	r = stage(path, iov, iovcnt, mode, true, NULL, &st, err);
 	if (r == 0)
 		r = modguard_file_commit(&st, err);
 	if (r == 0)

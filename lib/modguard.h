@@ -109,6 +109,9 @@ int modguard_compress(enum modguard_comp c, const uint8_t *buf, size_t len, uint
  * *raw is what was read from disk; sha256 of it goes in raw_sha256 if non-NULL.
  */
 int modguard_file_read(const char *path, uint8_t **raw, size_t *raw_len, struct modguard_err *err);
+/* The same into *buf (capacity *cap), grown with realloc() when needed: reusable across calls. */
+int modguard_file_read_into(const char *path, uint8_t **buf, size_t *cap, size_t *len,
+			    struct modguard_err *err);
 
 /*
  * Replace path atomically with data: temp file in the same directory, fsync,
@@ -116,6 +119,10 @@ int modguard_file_read(const char *path, uint8_t **raw, size_t *raw_len, struct 
  */
 int modguard_file_replace(const char *path, const uint8_t *data, size_t len, int mode,
 			  struct modguard_err *err);
+/* The same from several buffers, written one after the other. */
+struct iovec;
+int modguard_file_replacev(const char *path, const struct iovec *iov, int iovcnt, int mode,
+			   struct modguard_err *err);
 
 /*
  * The same in steps, for many files: stage writes the temporary file without
@@ -127,12 +134,36 @@ struct modguard_stage {
 	char path[4096];
 	char dir[4096];
 	uint64_t dev;
+	uint64_t mnt_id; /* mount of path, 0 if unknown */
 };
 int modguard_file_stage(const char *path, const uint8_t *data, size_t len, int mode,
 			struct modguard_stage *st, struct modguard_err *err);
 int modguard_file_commit(struct modguard_stage *st, struct modguard_err *err);
 void modguard_file_abort(struct modguard_stage *st);
 int modguard_dir_sync(const char *dir);
+
+/*
+ * Reusing replaced files as temporary files, which saves creating and
+ * deleting an inode per file (slow next to many recent deletions, as on ext4
+ * without a journal).  modguard_file_commit_keep() commits by exchanging the
+ * staged file with the target and, when the old file can be reused (a
+ * regular file with one link and no extended attributes), empties it and
+ * names it in *kept instead of deleting it; the caller unlinks kept files it
+ * does not reuse.  modguard_file_stagev() writes iov into *spare instead of a new
+ * temporary file when it is on the target's mount and the target has no
+ * extended attributes, and then clears spare->path; it clears it too after
+ * removing a spare that is no longer usable, and leaves a spare from another
+ * mount as it is.  spare may be NULL.
+ */
+struct modguard_spare {
+	char path[4096];
+	uint64_t mnt_id;
+};
+int modguard_file_stagev(const char *path, const struct iovec *iov, int iovcnt, int mode,
+			 struct modguard_spare *spare, struct modguard_stage *st,
+			 struct modguard_err *err);
+int modguard_file_commit_keep(struct modguard_stage *st, struct modguard_spare *kept,
+			      struct modguard_err *err);
 
 /* ---- Hashes ----------------------------------------------------------- */
 
@@ -168,6 +199,13 @@ int modguard_signer_sign(struct modguard_signer *s, const uint8_t *body, size_t 
  */
 int modguard_sign_image(struct modguard_signer *s, const uint8_t *elf, size_t len, uint8_t **out,
 			size_t *out_len, struct modguard_err *err);
+/*
+ * The same without copying the module: the signed image is the first
+ * *body_len bytes of elf, then *sig (malloc'd, *sig_len bytes), then trailer.
+ */
+int modguard_sign_parts(struct modguard_signer *s, const uint8_t *elf, size_t len, size_t *body_len,
+			uint8_t **sig, size_t *sig_len, uint8_t trailer[MODGUARD_TRAILER_LEN],
+			struct modguard_err *err);
 
 /* ---- Trust store and verification ------------------------------------- */
 

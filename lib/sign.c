@@ -228,11 +228,10 @@ out:
 	return r;
 }
 
-int modguard_sign_image(struct modguard_signer *s, const uint8_t *elf, size_t len, uint8_t **out,
-			size_t *out_len, struct modguard_err *err)
+int modguard_sign_parts(struct modguard_signer *s, const uint8_t *elf, size_t len, size_t *body_len,
+			uint8_t **sig, size_t *sig_len, uint8_t trailer[MODGUARD_TRAILER_LEN],
+			struct modguard_err *err)
 {
-	uint8_t *sig = NULL, *img;
-	size_t body, sig_len;
 	int r;
 
 	if (len == 0)
@@ -240,10 +239,24 @@ int modguard_sign_image(struct modguard_signer *s, const uint8_t *elf, size_t le
 	if (len < 4 || memcmp(elf, "\177ELF", 4))
 		return mg_fail(err, MG_E_NOT_ELF, 0, "not an ELF module (no \\177ELF magic)");
 	/* Re-signing replaces the old signature rather than stacking a second one. */
-	r = modguard_body_len(elf, len, &body, err);
+	r = modguard_body_len(elf, len, body_len, err);
 	if (r < 0)
 		return r;
-	r = modguard_signer_sign(s, elf, body, &sig, &sig_len, err);
+	r = modguard_signer_sign(s, elf, *body_len, sig, sig_len, err);
+	if (r < 0)
+		return r;
+	modguard_trailer_emit(trailer, (uint32_t)*sig_len);
+	return 0;
+}
+
+int modguard_sign_image(struct modguard_signer *s, const uint8_t *elf, size_t len, uint8_t **out,
+			size_t *out_len, struct modguard_err *err)
+{
+	uint8_t *sig = NULL, *img, trailer[MODGUARD_TRAILER_LEN];
+	size_t body, sig_len;
+	int r;
+
+	r = modguard_sign_parts(s, elf, len, &body, &sig, &sig_len, trailer, err);
 	if (r < 0)
 		return r;
 	img = malloc(body + sig_len + MODGUARD_TRAILER_LEN);
@@ -253,7 +266,7 @@ int modguard_sign_image(struct modguard_signer *s, const uint8_t *elf, size_t le
 	}
 	memcpy(img, elf, body);
 	memcpy(img + body, sig, sig_len);
-	modguard_trailer_emit(img + body + sig_len, (uint32_t)sig_len);
+	memcpy(img + body + sig_len, trailer, MODGUARD_TRAILER_LEN);
 	OPENSSL_free(sig);
 	*out = img;
 	*out_len = body + sig_len + MODGUARD_TRAILER_LEN;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include <fcntl.h>
+#include <sys/uio.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <unistd.h>
@@ -21,21 +22,38 @@
 #include "commands.h"
 #include "common.h"
 
-/* Files are signed in batches: stage all, one syncfs, then rename each. */
+/*
+ * Several files are signed in batches: each staged without fsync, then one
+ * syncfs for the batch and a rename each, by a committer thread while the
+ * workers sign the next batch.  NRING batches are in flight at most.
+ */
 #define BATCH 256
+#define NRING 2
+/* Replaced files kept for reuse as temporary files (see modguard_file_commit_keep). */
+#define NSPARE (NRING * BATCH)
+
+struct spare {
+	char *path;
+	uint64_t mnt_id;
+};
 
 struct sign_ctx {
 	struct modguard_signer *s;
 	char **files;
+	size_t n;
 	const char *out;
 	bool detached;
 	int *status;
-	size_t base; /* index of the batch's first file */
-	struct modguard_stage *stages; /* NULL: write each file durably on its own */
+	struct modguard_stage *stages; /* NRING * BATCH; NULL: write each file durably on its own */
+	atomic_size_t next; /* next file to sign */
+	pthread_mutex_t lock; /* protects what follows */
+	pthread_cond_t cond;
+	size_t finished[NRING]; /* files of the batch in each ring slot done */
+	size_t committed; /* batches committed */
+	struct spare spares[NSPARE];
+	size_t nspares;
 	bool progress;
-	size_t total;
-	atomic_size_t done;
-	pthread_mutex_t lock;
+	size_t done;
 };
 
 static void help(FILE *f)
@@ -88,42 +106,110 @@ static int sign_detached(struct modguard_signer *s, const char *path, const uint
 	return r;
 }
 
-static void sign_one(size_t k, void *arg)
+static size_t batch_len(const struct sign_ctx *c, size_t b)
 {
-	struct sign_ctx *c = arg;
-	size_t i = c->base + k;
+	return c->n - b * BATCH < BATCH ? c->n - b * BATCH : BATCH;
+}
+
+/* Take a spare for staging, if any; false if none. */
+static bool spare_get(struct sign_ctx *c, struct modguard_spare *sp)
+{
+	bool got = false;
+
+	pthread_mutex_lock(&c->lock);
+	if (c->nspares) {
+		struct spare *e = &c->spares[--c->nspares];
+
+		snprintf(sp->path, sizeof(sp->path), "%s", e->path);
+		sp->mnt_id = e->mnt_id;
+		free(e->path);
+		got = true;
+	}
+	pthread_mutex_unlock(&c->lock);
+	return got;
+}
+
+/* Keep a spare for later, or remove it if there is no room. */
+static void spare_put(struct sign_ctx *c, const struct modguard_spare *sp)
+{
+	char *path = strdup(sp->path);
+
+	pthread_mutex_lock(&c->lock);
+	if (path && c->nspares < NSPARE) {
+		c->spares[c->nspares++] = (struct spare){ .path = path, .mnt_id = sp->mnt_id };
+		path = NULL;
+	} else {
+		unlink(sp->path);
+	}
+	pthread_mutex_unlock(&c->lock);
+	free(path);
+}
+
+/*
+ * Sign file i.  *buf (capacity *cap) is the worker's read buffer, reused from
+ * file to file; st is where to stage the output, NULL to write it durably now.
+ */
+static void sign_one(struct sign_ctx *c, size_t i, struct modguard_stage *st, uint8_t **buf,
+		     size_t *cap)
+{
 	const char *path = c->files[i];
 	struct modguard_err e = { 0 };
-	uint8_t *raw = NULL, *img = NULL, *signed_img = NULL, *packed = NULL;
-	size_t raw_len, img_len, signed_len, packed_len;
+	struct modguard_spare spare;
+	uint8_t *img = NULL, *sig = NULL, *signed_img = NULL, *packed = NULL;
+	uint8_t trailer[MODGUARD_TRAILER_LEN];
+	size_t raw_len, img_len, body_len, sig_len, len;
+	struct iovec iov[3];
 	enum modguard_comp comp;
-	int r;
+	int niov, r;
 
-	r = mg_read_module(path, &raw, &raw_len, &img, &img_len, &comp, &e);
+	r = modguard_file_read_into(path, buf, cap, &raw_len, &e);
 	if (r < 0)
 		goto fail;
+	img = *buf;
+	img_len = raw_len;
+	comp = modguard_comp_detect(img, raw_len);
+	if (comp != MG_COMP_NONE) {
+		r = modguard_decompress(comp, *buf, raw_len, MODGUARD_MAX_MODULE, &img, &img_len,
+					&e);
+		if (r < 0) {
+			img = NULL;
+			goto fail;
+		}
+	}
 	if (c->detached) {
 		r = sign_detached(c->s, path, img, img_len, &e);
 		if (r < 0)
 			goto fail;
 		goto out;
 	}
-	r = modguard_sign_image(c->s, img, img_len, &signed_img, &signed_len, &e);
-	if (r < 0)
-		goto fail;
-	if (comp != MG_COMP_NONE) {
-		r = modguard_compress(comp, signed_img, signed_len, &packed, &packed_len, &e);
+	if (comp == MG_COMP_NONE) {
+		/* Written straight from the read buffer: module body, signature, trailer. */
+		r = modguard_sign_parts(c->s, img, img_len, &body_len, &sig, &sig_len, trailer, &e);
 		if (r < 0)
 			goto fail;
+		iov[0] = (struct iovec){ .iov_base = img, .iov_len = body_len };
+		iov[1] = (struct iovec){ .iov_base = sig, .iov_len = sig_len };
+		iov[2] = (struct iovec){ .iov_base = trailer, .iov_len = sizeof(trailer) };
+		niov = 3;
 	} else {
-		packed = signed_img;
-		packed_len = signed_len;
-		signed_img = NULL;
+		r = modguard_sign_image(c->s, img, img_len, &signed_img, &len, &e);
+		if (r < 0)
+			goto fail;
+		r = modguard_compress(comp, signed_img, len, &packed, &len, &e);
+		if (r < 0)
+			goto fail;
+		iov[0] = (struct iovec){ .iov_base = packed, .iov_len = len };
+		niov = 1;
 	}
-	if (c->stages)
-		r = modguard_file_stage(path, packed, packed_len, 0644, &c->stages[k], &e);
-	else
-		r = modguard_file_replace(c->out ? c->out : path, packed, packed_len, 0644, &e);
+	if (st) {
+		bool have_spare = spare_get(c, &spare);
+
+		r = modguard_file_stagev(path, iov, niov, 0644, have_spare ? &spare : NULL, st, &e);
+		if (have_spare && spare.path[0])
+			spare_put(c, &spare); /* on another mount */
+	} else {
+		r = modguard_file_replacev(c->out ? c->out : path, iov, niov, 0644, &e);
+	}
 	if (r < 0) {
 		if (c->out)
 			path = c->out;
@@ -134,42 +220,24 @@ fail:
 	mg_file_error(path, &e);
 	c->status[i] = mg_exit_for(&e);
 out:
-	if (img != raw)
+	if (img != *buf)
 		free(img);
-	free(raw);
+	OPENSSL_free(sig);
 	free(signed_img);
 	free(packed);
-	if (c->progress) {
-		size_t d = atomic_fetch_add(&c->done, 1) + 1;
-
-		if (d == c->total || d % 16 == 0) {
-			pthread_mutex_lock(&c->lock);
-			mg_progress(d, c->total);
-			pthread_mutex_unlock(&c->lock);
-		}
-	}
 }
 
-/* A staged batch being committed while the next one is signed. */
-struct batch {
-	struct sign_ctx *c;
-	struct modguard_stage *stages;
-	size_t base, n;
-	pthread_t th;
-	bool running;
-};
-
-/* Make a batch durable with one syncfs per filesystem, then rename each file into place. */
-static void commit_batch(struct batch *b)
+/* Make batch b durable with one syncfs per filesystem, then rename each file into place. */
+static void commit_batch(struct sign_ctx *c, size_t b)
 {
-	struct sign_ctx *c = b->c;
-	size_t n = b->n;
+	struct modguard_stage *stages = &c->stages[(b % NRING) * BATCH];
+	size_t n = batch_len(c, b), base = b * BATCH;
 	uint64_t synced[8];
 	size_t nsynced = 0;
 	const char *lastdir = NULL;
 
 	for (size_t k = 0; k < n; k++) {
-		struct modguard_stage *st = &b->stages[k];
+		struct modguard_stage *st = &stages[k];
 		bool seen = false;
 		int fd;
 
@@ -183,8 +251,8 @@ static void commit_batch(struct batch *b)
 		if (fd < 0 || syncfs(fd) < 0) {
 			/* Fall back to per-file durability rather than renaming unsynced data. */
 			for (size_t j = 0; j < n; j++) {
-				int f = b->stages[j].tmp[0] ?
-						open(b->stages[j].tmp, O_WRONLY | O_CLOEXEC) :
+				int f = stages[j].tmp[0] ?
+						open(stages[j].tmp, O_WRONLY | O_CLOEXEC) :
 						-1;
 
 				if (f >= 0) {
@@ -201,16 +269,19 @@ static void commit_batch(struct batch *b)
 			synced[nsynced++] = st->dev;
 	}
 	for (size_t k = 0; k < n; k++) {
-		struct modguard_stage *st = &b->stages[k];
+		struct modguard_stage *st = &stages[k];
 		struct modguard_err e = { 0 };
+		struct modguard_spare kept;
 
 		if (!st->tmp[0])
 			continue;
-		if (modguard_file_commit(st, &e) < 0) {
-			mg_file_error(c->files[b->base + k], &e);
-			c->status[b->base + k] = EXIT_USAGE;
+		if (modguard_file_commit_keep(st, &kept, &e) < 0) {
+			mg_file_error(c->files[base + k], &e);
+			c->status[base + k] = EXIT_USAGE;
 			continue;
 		}
+		if (kept.path[0])
+			spare_put(c, &kept);
 		/* Files come sorted, so a directory's files are adjacent. */
 		if (!lastdir || strcmp(lastdir, st->dir)) {
 			if (lastdir)
@@ -222,25 +293,58 @@ static void commit_batch(struct batch *b)
 		modguard_dir_sync(lastdir);
 }
 
-static void *commit_thread(void *arg)
+/* Commit the batches in order, each as soon as its last file is staged. */
+static void *committer(void *arg)
 {
-	commit_batch(arg);
+	struct sign_ctx *c = arg;
+	size_t nbatch = (c->n + BATCH - 1) / BATCH;
+
+	for (size_t b = 0; b < nbatch; b++) {
+		pthread_mutex_lock(&c->lock);
+		while (c->finished[b % NRING] < batch_len(c, b))
+			pthread_cond_wait(&c->cond, &c->lock);
+		pthread_mutex_unlock(&c->lock);
+		commit_batch(c, b);
+		pthread_mutex_lock(&c->lock);
+		c->finished[b % NRING] = 0;
+		c->committed = b + 1;
+		pthread_cond_broadcast(&c->cond);
+		pthread_mutex_unlock(&c->lock);
+	}
 	return NULL;
 }
 
-static void batch_wait(struct batch *b)
+/* Sign files in index order until none is left; no barrier between batches. */
+static void *worker(void *arg)
 {
-	if (b->running)
-		pthread_join(b->th, NULL);
-	b->running = false;
-}
+	struct sign_ctx *c = arg;
+	uint8_t *buf = NULL;
+	size_t cap = 0, i;
 
-/* Commit b in the background (or here, if no thread can be had). */
-static void batch_start(struct batch *b)
-{
-	b->running = pthread_create(&b->th, NULL, commit_thread, b) == 0;
-	if (!b->running)
-		commit_batch(b);
+	while ((i = atomic_fetch_add(&c->next, 1)) < c->n) {
+		size_t b = i / BATCH;
+		struct modguard_stage *st = NULL;
+
+		if (c->stages) {
+			/* The ring slot is free once the batch NRING before is committed. */
+			pthread_mutex_lock(&c->lock);
+			while (c->committed + NRING <= b)
+				pthread_cond_wait(&c->cond, &c->lock);
+			pthread_mutex_unlock(&c->lock);
+			st = &c->stages[(b % NRING) * BATCH + i % BATCH];
+			st->tmp[0] = '\0';
+		}
+		sign_one(c, i, st, &buf, &cap);
+		pthread_mutex_lock(&c->lock);
+		c->done++;
+		if (c->progress && (c->done == c->n || c->done % 16 == 0))
+			mg_progress(c->done, c->n);
+		if (c->stages && ++c->finished[b % NRING] == batch_len(c, b))
+			pthread_cond_broadcast(&c->cond);
+		pthread_mutex_unlock(&c->lock);
+	}
+	free(buf);
+	return NULL;
 }
 
 int cmd_sign(int argc, char *argv[])
@@ -258,8 +362,8 @@ int cmd_sign(int argc, char *argv[])
 					      { 0 } };
 	const char *hash = "sha256", *key = NULL, *cert = NULL, *out = NULL, *tree = NULL;
 	struct sign_ctx ctx = { 0 };
-	struct batch batches[2] = { 0 };
-	struct modguard_stage *stagebuf = NULL;
+	pthread_t th[256], commit_th;
+	int nth = 0;
 	struct mg_list files = { 0 };
 	struct modguard_err e = { 0 };
 	unsigned flags = 0;
@@ -353,42 +457,40 @@ int cmd_sign(int argc, char *argv[])
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	ctx.total = files.n;
+	ctx.n = files.n;
 	ctx.progress = !quiet && isatty(STDERR_FILENO);
 	pthread_mutex_init(&ctx.lock, NULL);
-	/*
-	 * Several files: two stage buffers, so batch k is synced and renamed by a
-	 * committer thread while batch k+1 is signed; the cores never wait on the disk.
-	 */
+	pthread_cond_init(&ctx.cond, NULL);
 	if (files.n > 1) {
-		stagebuf = calloc(2 * BATCH, sizeof(*stagebuf));
-		if (!stagebuf) {
+		ctx.stages = calloc(NRING * BATCH, sizeof(*ctx.stages));
+		if (!ctx.stages) {
 			mg_error("out of memory");
 			rc = EXIT_USAGE;
 			goto out;
 		}
-	}
-	for (ctx.base = 0; ctx.base < files.n; ctx.base += BATCH) {
-		size_t n = files.n - ctx.base < BATCH ? files.n - ctx.base : BATCH;
-		struct batch *b = &batches[(ctx.base / BATCH) & 1];
-
-		if (stagebuf) {
-			/* The buffer's previous batch must be committed before it is reused. */
-			batch_wait(b);
-			ctx.stages = stagebuf + ((ctx.base / BATCH) & 1) * BATCH;
-			memset(ctx.stages, 0, n * sizeof(*ctx.stages));
-		}
-		mg_parallel(n, jobs, false, sign_one, &ctx);
-		if (stagebuf) {
-			*b = (struct batch){
-				.c = &ctx, .stages = ctx.stages, .base = ctx.base, .n = n
-			};
-			batch_start(b);
+		/* Without a committer thread, each file is written durably on its own. */
+		if (pthread_create(&commit_th, NULL, committer, &ctx) != 0) {
+			free(ctx.stages);
+			ctx.stages = NULL;
 		}
 	}
-	batch_wait(&batches[0]);
-	batch_wait(&batches[1]);
-	free(stagebuf);
+	if (jobs > 256)
+		jobs = 256;
+	if ((size_t)jobs > files.n)
+		jobs = files.n ? files.n : 1;
+	for (int i = 1; i < jobs; i++)
+		if (pthread_create(&th[nth], NULL, worker, &ctx) == 0)
+			nth++;
+	worker(&ctx);
+	for (int i = 0; i < nth; i++)
+		pthread_join(th[i], NULL);
+	if (ctx.stages)
+		pthread_join(commit_th, NULL);
+	free(ctx.stages);
+	for (size_t i = 0; i < ctx.nspares; i++) {
+		unlink(ctx.spares[i].path);
+		free(ctx.spares[i].path);
+	}
 	for (size_t i = 0; i < files.n; i++)
 		if (ctx.status[i] > rc)
 			rc = ctx.status[i];

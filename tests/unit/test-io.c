@@ -12,6 +12,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/types.h>
 
 #include <cmocka.h>
@@ -161,6 +162,71 @@ static void test_replace(void **state)
 	free(p);
 }
 
+static void expect_contents(const char *path, const char *want)
+{
+	uint8_t *raw = NULL;
+	size_t len;
+	struct modguard_err err;
+
+	assert_int_equal(modguard_file_read(path, &raw, &len, &err), 0);
+	assert_int_equal(len, strlen(want));
+	assert_memory_equal(raw, want, len);
+	free(raw);
+}
+
+/*
+ * Staging into a replaced file kept as a spare: the output is the same as
+ * with a new temporary file, the spare is emptied when kept, and a file with
+ * another link is never kept (rewriting it would change the other name).
+ */
+static void test_stage_spare(void **state)
+{
+	char *a = test_path(*state, "a.ko"), *b = test_path(*state, "b.ko");
+	char *c = test_path(*state, "c.ko"), *c2 = test_path(*state, "c2.ko");
+	struct iovec iov[2] = { { .iov_base = "new ", .iov_len = 4 },
+				{ .iov_base = "parts", .iov_len = 5 } };
+	struct modguard_stage st;
+	struct modguard_spare spare, kept;
+	struct modguard_err err;
+	struct stat sb;
+	int before;
+
+	assert_int_equal(test_write_file(a, "old a", 5), 0);
+	assert_int_equal(test_write_file(b, "a longer old b", 14), 0);
+	assert_int_equal(chmod(b, 0600), 0);
+	before = count_entries(*state);
+
+	assert_int_equal(modguard_file_stagev(a, iov, 2, 0644, NULL, &st, &err), 0);
+	assert_int_equal(modguard_file_commit_keep(&st, &spare, &err), 0);
+	expect_contents(a, "new parts");
+	assert_true(spare.path[0] != '\0');
+	assert_int_equal(stat(spare.path, &sb), 0);
+	assert_int_equal(sb.st_size, 0);
+
+	assert_int_equal(modguard_file_stagev(b, iov, 1, 0644, &spare, &st, &err), 0);
+	assert_int_equal(spare.path[0], '\0');
+	assert_int_equal(modguard_file_commit_keep(&st, &kept, &err), 0);
+	expect_contents(b, "new ");
+	assert_int_equal(stat(b, &sb), 0);
+	assert_int_equal(sb.st_mode & 07777, 0600);
+	assert_true(kept.path[0] != '\0');
+	assert_int_equal(unlink(kept.path), 0);
+	assert_int_equal(count_entries(*state), before);
+
+	assert_int_equal(test_write_file(c, "old c", 5), 0);
+	assert_int_equal(link(c, c2), 0);
+	assert_int_equal(modguard_file_stagev(c, iov, 2, 0644, NULL, &st, &err), 0);
+	assert_int_equal(modguard_file_commit_keep(&st, &kept, &err), 0);
+	assert_int_equal(kept.path[0], '\0');
+	expect_contents(c, "new parts");
+	expect_contents(c2, "old c");
+	assert_int_equal(count_entries(*state), before + 2);
+	free(a);
+	free(b);
+	free(c);
+	free(c2);
+}
+
 /* Replacing through a symlink or onto a directory fails and changes nothing. */
 static void test_replace_refusals(void **state)
 {
@@ -201,6 +267,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_read_cap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_replace, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_replace_refusals, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stage_spare, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("io", tests, NULL, NULL);
