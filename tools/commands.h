@@ -14,5 +14,6 @@ int cmd_load(int argc, char *argv[]);
 int cmd_modprobe(int argc, char *argv[]);
 int cmd_setup(int argc, char *argv[]);
 int cmd_status(int argc, char *argv[]);
+int cmd_trust_add(int argc, char *argv[]);
 
 #endif

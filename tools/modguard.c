@@ -23,6 +23,8 @@ static const struct mg_cmd commands[] = {
 	{ "modprobe", cmd_modprobe, "modprobe through the trusted program" },
 	{ "setup", cmd_setup, "turn modguard on: owner key, policy, BPF LSM, DKMS, unit" },
 	{ "status", cmd_status, "guard state, policy, trust store, every loaded module's origin" },
+	{ "trust-add", cmd_trust_add,
+	  "add a certificate that a trusted key signed to the trust store" },
 };
 
 static void usage(FILE *f)

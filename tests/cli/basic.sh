@@ -8,13 +8,14 @@ init "$@"
 M=$MODGUARD
 
 # ---- --help and dispatch ------------------------------------------------------
-for c in keygen sign verify info strip; do
+for c in keygen sign verify info strip keys guard admit load modprobe setup status trust-add; do
 	expect_rc "$c --help" 0 "$M" "$c" --help
 	check "$c --help prints a usage line naming the command" grep -q "^Usage: modguard $c" "$T/out"
 done
 expect_rc "modguard --help" 0 "$M" --help
 expect_rc "unknown subcommand" 2 "$M" frobnicate
 expect_rc "no subcommand" 2 "$M"
+expect_rc "trust-add without a certificate" 2 "$M" trust-add
 
 # ---- keygen -------------------------------------------------------------------
 declare -A BITS=([rsa4096]="Private-Key: (4096 bit" [rsa3072]="Private-Key: (3072 bit"

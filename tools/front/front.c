@@ -2,7 +2,8 @@
 /*
  * modguard, as installed in the bindir: a small static front-end.
  *
- * The verbs that the trusted program carries out itself (load, admit) go
+ * The verbs that the trusted program carries out itself (load, admit,
+ * trust-add) go
  * straight to it.  Everything else, and every invocation under another name
  * (modprobe), goes to the full CLI in the libexecdir.  The full CLI is
  * dynamically linked against libcrypto, libkmod and libbpf: starting it costs
@@ -20,7 +21,7 @@
 #define LOADER MODGUARD_LIBEXECDIR "/modguard-loader"
 #define CLI MODGUARD_LIBEXECDIR "/modguard"
 
-/* "modguard load|admit ARGS", with no request for help: the trusted program's. */
+/* "modguard load|admit|trust-add ARGS", with no request for help: the trusted program's. */
 static bool for_loader(int argc, char *argv[])
 {
 	const char *self = strrchr(argv[0], '/');
@@ -28,7 +29,7 @@ static bool for_loader(int argc, char *argv[])
 	self = self ? self + 1 : argv[0];
 	if (strcmp(self, "modguard") || argc < 3)
 		return false;
-	if (strcmp(argv[1], "load") && strcmp(argv[1], "admit"))
+	if (strcmp(argv[1], "load") && strcmp(argv[1], "admit") && strcmp(argv[1], "trust-add"))
 		return false;
 	for (int i = 2; i < argc; i++)
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
