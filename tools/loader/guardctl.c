@@ -3,6 +3,7 @@
  * guard start|status|log: load and pin the BPF LSM guard, report on it,
  * stream its audit events.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -22,6 +23,7 @@
 #include <bpf/libbpf.h>
 
 #include "guard.h"
+#include "protect.h"
 #include "guard.skel.h"
 #include "loader.h"
 #include "selfprotect.h"
@@ -297,46 +299,56 @@ static __u64 stat_sum(int fd, __u32 key)
 
 /*
  * Per-program run counts and time, from the kernel's BPF statistics
- * (sysctl kernel.bpf_stats_enabled = 1; zero otherwise).
+ * (sysctl kernel.bpf_stats_enabled = 1; zero otherwise): every pinned link of
+ * the guard and of the self-protection.
  */
 static void print_prog_stats(void)
 {
-	static const char *const progs[] = {
-		"guard_kernel_read_file",     "guard_kernel_load_data",
-		"guard_locked_down",	      "guard_bprm_check_security",
-		"guard_bprm_committed_creds", "guard_ptrace_access_check",
-		"guard_ptrace_traceme",	      "guard_module_sig_check",
-	};
-	char path[256];
+	static const char *const dirs[] = { MG_PIN_DIR, MG_PROTECT_PIN_DIR };
+	char path[512];
 
 	printf("programs (runs, mean ns; needs kernel.bpf_stats_enabled=1):\n");
-	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
-		struct bpf_link_info li = { 0 };
-		struct bpf_prog_info pi = { 0 };
-		__u32 len = sizeof(li);
-		int lfd, pfd;
+	for (size_t d = 0; d < sizeof(dirs) / sizeof(dirs[0]); d++) {
+		struct dirent **names;
+		int n = scandir(dirs[d], &names, NULL, alphasort);
 
-		snprintf(path, sizeof(path), "%s/link_%s", MG_PIN_DIR, progs[i]);
-		lfd = bpf_obj_get(path);
-		if (lfd < 0) {
-			printf("  %-28s not attached: %s\n", progs[i], strerror(errno));
-			continue;
-		}
-		if (bpf_obj_get_info_by_fd(lfd, &li, &len) ||
-		    (pfd = bpf_prog_get_fd_by_id(li.prog_id)) < 0) {
-			printf("  %-28s no program: %s\n", progs[i], strerror(errno));
+		for (int i = 0; i < n; i++) {
+			const char *prog_name = names[i]->d_name + 5;
+			struct bpf_link_info li = { 0 };
+			struct bpf_prog_info pi = { 0 };
+			__u32 len = sizeof(li);
+			int lfd, pfd;
+
+			if (strncmp(names[i]->d_name, "link_", 5))
+				goto next;
+			snprintf(path, sizeof(path), "%s/%s", dirs[d], names[i]->d_name);
+			lfd = bpf_obj_get(path);
+			if (lfd < 0) {
+				printf("  %-32s not attached: %s\n", prog_name, strerror(errno));
+				goto next;
+			}
+			if (bpf_obj_get_info_by_fd(lfd, &li, &len) ||
+			    (pfd = bpf_prog_get_fd_by_id(li.prog_id)) < 0) {
+				printf("  %-32s no program: %s\n", prog_name, strerror(errno));
+				close(lfd);
+				goto next;
+			}
+			len = sizeof(pi);
+			if (bpf_obj_get_info_by_fd(pfd, &pi, &len) == 0)
+				printf("  %-32s %llu %llu\n", prog_name,
+				       (unsigned long long)pi.run_cnt,
+				       pi.run_cnt ?
+					       (unsigned long long)(pi.run_time_ns / pi.run_cnt) :
+					       0ull);
+			else
+				printf("  %-32s no information: %s\n", prog_name, strerror(errno));
+			close(pfd);
 			close(lfd);
-			continue;
+next:
+			free(names[i]);
 		}
-		len = sizeof(pi);
-		if (bpf_obj_get_info_by_fd(pfd, &pi, &len) == 0)
-			printf("  %-28s %llu %llu\n", progs[i], (unsigned long long)pi.run_cnt,
-			       pi.run_cnt ? (unsigned long long)(pi.run_time_ns / pi.run_cnt) :
-					    0ull);
-		else
-			printf("  %-28s no information: %s\n", progs[i], strerror(errno));
-		close(pfd);
-		close(lfd);
+		if (n >= 0)
+			free(names);
 	}
 }
 
