@@ -21,6 +21,7 @@
 
 #include "commands.h"
 #include "common.h"
+#include "params.h"
 #include "loader/exec.h"
 
 struct step {
@@ -231,21 +232,6 @@ static int remove_one(struct kmod_ctx *ctx, const char *name)
 	return ret;
 }
 
-static char *join(int argc, char *argv[])
-{
-	size_t len = 1;
-	char *s, *p;
-
-	for (int i = 0; i < argc; i++)
-		len += strlen(argv[i]) + 1;
-	s = p = calloc(1, len);
-	if (!s)
-		return NULL;
-	for (int i = 0; i < argc; i++)
-		p += sprintf(p, "%s%s", i ? " " : "", argv[i]);
-	return s;
-}
-
 int cmd_modprobe(int argc, char *argv[])
 {
 	static const struct option opts[] = {
@@ -316,7 +302,7 @@ int cmd_modprobe(int argc, char *argv[])
 				ret = r;
 		}
 	} else {
-		params = join(argc - optind - 1, argv + optind + 1);
+		params = modguard_join_params(argc - optind - 1, argv + optind + 1);
 		if (!params) {
 			kmod_unref(ctx);
 			return EXIT_USAGE;

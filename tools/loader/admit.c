@@ -23,6 +23,7 @@
 
 #include "guard.h"
 #include "loader.h"
+#include "params.h"
 
 /* Modules a tree walk considers, by file name. */
 static bool is_module_name(const char *name)
@@ -263,21 +264,6 @@ static const char *load_strerror(int e)
 	}
 }
 
-static char *join_params(int argc, char *argv[])
-{
-	size_t len = 1;
-	char *s, *p;
-
-	for (int i = 0; i < argc; i++)
-		len += strlen(argv[i]) + 1;
-	s = p = calloc(1, len);
-	if (!s)
-		return NULL;
-	for (int i = 0; i < argc; i++)
-		p += sprintf(p, "%s%s", i ? " " : "", argv[i]);
-	return s;
-}
-
 /*
  * Whether the guard's admitted map holds the SHA-256 of these exact bytes.  An
  * admitted hash is a verification this program already made, against the
@@ -416,7 +402,7 @@ int cmd_load(int argc, char *argv[])
 	}
 	if (policy_load(POLICY_PATH, &pol))
 		return EXIT_USAGE;
-	params = join_params(argc - 2, argv + 2);
+	params = modguard_join_params(argc - 2, argv + 2);
 	if (!params) {
 		msg("out of memory");
 		r = EXIT_USAGE;
