@@ -121,8 +121,8 @@ static bool no_xattrs(const char *path)
 }
 
 /*
- * Open a spare for rewriting: still ours (a regular file with one link, not
- * the target itself) and on the target's mount, which a rename needs.
+ * Open a spare for rewriting: still ours (an empty regular file with one
+ * link, not the target itself) and on the target's mount, which a rename needs.
  */
 static int open_spare(const struct modguard_spare *sp, const struct statx *orig)
 {
@@ -134,7 +134,7 @@ static int open_spare(const struct modguard_spare *sp, const struct statx *orig)
 	fd = open(sp->path, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	if (fstat(fd, &s) < 0 || !S_ISREG(s.st_mode) || s.st_nlink != 1 ||
+	if (fstat(fd, &s) < 0 || !S_ISREG(s.st_mode) || s.st_nlink != 1 || s.st_size != 0 ||
 	    s.st_ino == orig->stx_ino) {
 		close(fd);
 		return -EINVAL;
@@ -200,8 +200,6 @@ static int stage(const char *path, const struct iovec *iov, int iovcnt, int mode
 	}
 	n = write_iov(fd, iov, iovcnt);
 	r = n < 0 ? (int)n : 0;
-	if (!r && reused && ftruncate(fd, n) < 0) /* spares are kept empty: no-op */
-		r = -errno;
 	if (!r && have_orig) {
 		/* Keep owner and mode; ownership first, since chown may clear set-id bits. */
 		if (fchown(fd, orig.stx_uid, orig.stx_gid) < 0 && errno != EPERM)
@@ -255,34 +253,46 @@ int modguard_file_commit(struct modguard_stage *st, struct modguard_err *err)
 	return 0;
 }
 
-int modguard_file_commit_keep(struct modguard_stage *st, struct modguard_spare *kept,
-			      struct modguard_err *err)
+int modguard_file_commit_keep(struct modguard_stage *st, struct modguard_err *err)
 {
-	struct stat old;
-	int fd;
-
-	kept->path[0] = '\0';
 	if (!st->tmp[0] || !st->mnt_id)
 		return modguard_file_commit(st, err);
 	/* Not supported by the filesystem, or the target has gone: a plain rename. */
 	if (renameat2(AT_FDCWD, st->tmp, AT_FDCWD, st->path, RENAME_EXCHANGE) < 0)
 		return modguard_file_commit(st, err);
+	/* st->tmp now names the replaced file. */
+	return 0;
+}
+
+int modguard_file_spare(struct modguard_stage *st, struct modguard_spare *sp)
+{
+	struct stat old;
+	int fd, r = 0;
+
+	sp->path[0] = '\0';
+	if (!st->tmp[0])
+		return -ENOENT;
 	/*
-	 * st->tmp now names the replaced file.  Emptied here, so that whoever
-	 * reuses it does not wait for its blocks to be freed (and discarded).
+	 * Emptied here, so that whoever reuses it does not wait for its blocks
+	 * to be freed (and discarded, with -o discard).
 	 */
 	fd = open(st->tmp, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-	if (fd >= 0 && fstat(fd, &old) == 0 && S_ISREG(old.st_mode) && old.st_nlink == 1 &&
-	    no_xattrs(st->tmp) && ftruncate(fd, 0) == 0) {
-		snprintf(kept->path, sizeof(kept->path), "%s", st->tmp);
-		kept->mnt_id = st->mnt_id;
+	if (fd < 0 || fstat(fd, &old) < 0)
+		r = -errno;
+	else if (!S_ISREG(old.st_mode) || old.st_nlink != 1 || !no_xattrs(st->tmp))
+		r = -EINVAL; /* another name would see it rewritten, or it carries attributes */
+	else if (ftruncate(fd, 0) < 0)
+		r = -errno;
+	if (fd >= 0)
+		close(fd);
+	if (r == 0) {
+		snprintf(sp->path, sizeof(sp->path), "%s", st->tmp);
+		sp->mnt_id = st->mnt_id;
 	} else {
 		unlink(st->tmp);
 	}
-	if (fd >= 0)
-		close(fd);
 	st->tmp[0] = '\0';
-	return 0;
+	return r;
 }
 
 void modguard_file_abort(struct modguard_stage *st)

@@ -146,14 +146,16 @@ int modguard_dir_sync(const char *dir);
  * Reusing replaced files as temporary files, which saves creating and
  * deleting an inode per file (slow next to many recent deletions, as on ext4
  * without a journal).  modguard_file_commit_keep() commits by exchanging the
- * staged file with the target and, when the old file can be reused (a
- * regular file with one link and no extended attributes), empties it and
- * names it in *kept instead of deleting it; the caller unlinks kept files it
- * does not reuse.  modguard_file_stagev() writes iov into *spare instead of a new
- * temporary file when it is on the target's mount and the target has no
- * extended attributes, and then clears spare->path; it clears it too after
- * removing a spare that is no longer usable, and leaves a spare from another
- * mount as it is.  spare may be NULL.
+ * staged file with the target; st->tmp then names the replaced file (it is ""
+ * if a plain rename had to be used).  Once the rename is durable,
+ * modguard_file_spare() turns it into a spare: emptied, and named in *sp, if
+ * it is a regular file with one link and no extended attributes; otherwise it
+ * is deleted and -EINVAL or -errno returned.  modguard_file_stagev() writes
+ * iov into *spare instead of a new temporary file when it is on the target's
+ * mount and the target has no extended attributes, and then clears
+ * spare->path; it clears it too after removing a spare that is no longer
+ * usable, and leaves a spare from another mount as it is.  spare may be NULL.
+ * The caller unlinks the spares it does not reuse.
  */
 struct modguard_spare {
 	char path[4096];
@@ -162,8 +164,8 @@ struct modguard_spare {
 int modguard_file_stagev(const char *path, const struct iovec *iov, int iovcnt, int mode,
 			 struct modguard_spare *spare, struct modguard_stage *st,
 			 struct modguard_err *err);
-int modguard_file_commit_keep(struct modguard_stage *st, struct modguard_spare *kept,
-			      struct modguard_err *err);
+int modguard_file_commit_keep(struct modguard_stage *st, struct modguard_err *err);
+int modguard_file_spare(struct modguard_stage *st, struct modguard_spare *sp);
 
 /* ---- Hashes ----------------------------------------------------------- */
 

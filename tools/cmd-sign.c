@@ -227,70 +227,89 @@ out:
 	free(packed);
 }
 
-/* Make batch b durable with one syncfs per filesystem, then rename each file into place. */
-static void commit_batch(struct sign_ctx *c, size_t b)
+/*
+ * syncfs once on each filesystem the batch's files are on (through path or
+ * directory of each); false if that failed somewhere.
+ */
+static bool sync_filesystems(struct modguard_stage *stages, size_t n, bool dirs)
 {
-	struct modguard_stage *stages = &c->stages[(b % NRING) * BATCH];
-	size_t n = batch_len(c, b), base = b * BATCH;
 	uint64_t synced[8];
 	size_t nsynced = 0;
-	const char *lastdir = NULL;
 
 	for (size_t k = 0; k < n; k++) {
 		struct modguard_stage *st = &stages[k];
 		bool seen = false;
-		int fd;
+		int fd, r;
 
-		if (!st->tmp[0])
+		if (!st->path[0] || (!dirs && !st->tmp[0]))
 			continue;
 		for (size_t j = 0; j < nsynced; j++)
 			seen |= synced[j] == st->dev;
 		if (seen)
 			continue;
-		fd = open(st->tmp, O_RDONLY | O_CLOEXEC);
-		if (fd < 0 || syncfs(fd) < 0) {
-			/* Fall back to per-file durability rather than renaming unsynced data. */
-			for (size_t j = 0; j < n; j++) {
-				int f = stages[j].tmp[0] ?
-						open(stages[j].tmp, O_WRONLY | O_CLOEXEC) :
-						-1;
-
-				if (f >= 0) {
-					fsync(f);
-					close(f);
-				}
-			}
-			if (fd >= 0)
-				close(fd);
-			break;
-		}
+		fd = open(dirs ? st->dir : st->tmp, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return false;
+		r = syncfs(fd);
 		close(fd);
+		if (r < 0)
+			return false;
 		if (nsynced < sizeof(synced) / sizeof(synced[0]))
 			synced[nsynced++] = st->dev;
+	}
+	return true;
+}
+
+/*
+ * Commit batch b: make the staged data durable, exchange each file into
+ * place, make the renames durable, and only then reuse the replaced files.
+ */
+static void commit_batch(struct sign_ctx *c, size_t b)
+{
+	struct modguard_stage *stages = &c->stages[(b % NRING) * BATCH];
+	size_t n = batch_len(c, b), base = b * BATCH;
+	const char *lastdir = NULL;
+
+	if (!sync_filesystems(stages, n, false)) {
+		/* Per-file durability rather than renaming unsynced data. */
+		for (size_t k = 0; k < n; k++) {
+			int f = stages[k].tmp[0] ? open(stages[k].tmp, O_WRONLY | O_CLOEXEC) : -1;
+
+			if (f >= 0) {
+				fsync(f);
+				close(f);
+			}
+		}
 	}
 	for (size_t k = 0; k < n; k++) {
 		struct modguard_stage *st = &stages[k];
 		struct modguard_err e = { 0 };
-		struct modguard_spare kept;
 
-		if (!st->tmp[0])
+		if (!st->tmp[0]) {
+			st->path[0] = '\0';
 			continue;
-		if (modguard_file_commit_keep(st, &kept, &e) < 0) {
+		}
+		if (modguard_file_commit_keep(st, &e) < 0) {
 			mg_file_error(c->files[base + k], &e);
 			c->status[base + k] = EXIT_USAGE;
-			continue;
-		}
-		if (kept.path[0])
-			spare_put(c, &kept);
-		/* Files come sorted, so a directory's files are adjacent. */
-		if (!lastdir || strcmp(lastdir, st->dir)) {
-			if (lastdir)
-				modguard_dir_sync(lastdir);
-			lastdir = st->dir;
+			st->path[0] = '\0';
 		}
 	}
-	if (lastdir)
-		modguard_dir_sync(lastdir);
+	if (!sync_filesystems(stages, n, true)) {
+		/* Each directory; files come sorted, so a directory's files are adjacent. */
+		for (size_t k = 0; k < n; k++) {
+			if (!stages[k].path[0] || (lastdir && !strcmp(lastdir, stages[k].dir)))
+				continue;
+			lastdir = stages[k].dir;
+			modguard_dir_sync(lastdir);
+		}
+	}
+	for (size_t k = 0; k < n; k++) {
+		struct modguard_spare sp;
+
+		if (stages[k].tmp[0] && modguard_file_spare(&stages[k], &sp) == 0)
+			spare_put(c, &sp);
+	}
 }
 
 /* Commit the batches in order, each as soon as its last file is staged. */

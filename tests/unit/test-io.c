@@ -197,26 +197,30 @@ static void test_stage_spare(void **state)
 	before = count_entries(*state);
 
 	assert_int_equal(modguard_file_stagev(a, iov, 2, 0644, NULL, &st, &err), 0);
-	assert_int_equal(modguard_file_commit_keep(&st, &spare, &err), 0);
+	assert_int_equal(modguard_file_commit_keep(&st, &err), 0);
 	expect_contents(a, "new parts");
-	assert_true(spare.path[0] != '\0');
+	assert_true(st.tmp[0] != '\0');
+	expect_contents(st.tmp, "old a"); /* until it is made a spare */
+	assert_int_equal(modguard_file_spare(&st, &spare), 0);
 	assert_int_equal(stat(spare.path, &sb), 0);
 	assert_int_equal(sb.st_size, 0);
 
 	assert_int_equal(modguard_file_stagev(b, iov, 1, 0644, &spare, &st, &err), 0);
 	assert_int_equal(spare.path[0], '\0');
-	assert_int_equal(modguard_file_commit_keep(&st, &kept, &err), 0);
+	assert_int_equal(modguard_file_commit_keep(&st, &err), 0);
 	expect_contents(b, "new ");
 	assert_int_equal(stat(b, &sb), 0);
 	assert_int_equal(sb.st_mode & 07777, 0600);
-	assert_true(kept.path[0] != '\0');
+	assert_int_equal(modguard_file_spare(&st, &kept), 0);
 	assert_int_equal(unlink(kept.path), 0);
 	assert_int_equal(count_entries(*state), before);
 
+	/* A replaced file with another link is not emptied, but deleted (this name). */
 	assert_int_equal(test_write_file(c, "old c", 5), 0);
 	assert_int_equal(link(c, c2), 0);
 	assert_int_equal(modguard_file_stagev(c, iov, 2, 0644, NULL, &st, &err), 0);
-	assert_int_equal(modguard_file_commit_keep(&st, &kept, &err), 0);
+	assert_int_equal(modguard_file_commit_keep(&st, &err), 0);
+	assert_int_equal(modguard_file_spare(&st, &kept), -EINVAL);
 	assert_int_equal(kept.path[0], '\0');
 	expect_contents(c, "new parts");
 	expect_contents(c2, "old c");
