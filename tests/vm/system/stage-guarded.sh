@@ -16,6 +16,8 @@ figure guard_unit "$(us2s $((g_up - g_start)))"
 sealed=$(journalctl -b -q -o short-monotonic -u modguard.service | sed -n 's/^\[ *\([0-9.]*\)\].*guard started:.*/\1/p' | head -n1)
 [ -n "$sealed" ] && figure guard_sealed "$(awk -v a="$sealed" -v b="$g_start" 'BEGIN { printf "%.2f", a - b / 1000000 }')"
 
+check "booted with the lsm= that setup wrote for GRUB" grep -q " lsm=[a-z,]*,bpf" /proc/cmdline
+check "bpf is an active LSM" grep -qw bpf /sys/kernel/security/lsm
 check "modguard.service is active" systemctl is-active --quiet modguard.service
 check "the guard is running and sealed" guard_sealed
 udevd=$(prop systemd-udevd.service ExecMainStartTimestampMonotonic)

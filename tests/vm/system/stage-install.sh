@@ -7,7 +7,8 @@
 
 boot_figures noguard
 check "no guard runs before modguard is installed" test ! -e /sys/fs/bpf/modguard
-check "bpf is an active LSM on Debian's kernel" grep -qw bpf /sys/kernel/security/lsm
+# Booted with lsm= without bpf: modguard setup must take the GRUB path.
+check "bpf is not an active LSM in this boot (lsm= without bpf)" sh -c '! grep -qw bpf /sys/kernel/security/lsm'
 
 # What purge must give back: every path with its type, mode and owner (outside
 # dpkg's and the journal's own records), and the content of /etc.
@@ -40,9 +41,29 @@ else
 fi
 
 check "dpkg -i modguard.deb again" dpkg -i /tests/modguard.deb
-check "modguard setup (generated key)" modguard setup --cn "modguard test owner"
+# No GRUB configuration yet: setup says what to add to the boot loader, and
+# that an action is needed (exit 1).
+modguard setup --cn "modguard test owner" >/tmp/setup1.out 2>&1
+rc=$?
+check "modguard setup (generated key) without bpf and without GRUB: exit 1, asks for lsm=...,bpf" \
+	sh -c "[ $rc = 1 ] && grep -q 'GRUB is not in use: add' /tmp/setup1.out && grep -q 'lsm=.*,bpf' /tmp/setup1.out"
+[ $rc = 1 ] || sed 's/^/#   /' /tmp/setup1.out
+check "setup wrote no GRUB drop-in without GRUB" test ! -e /etc/default/grub.d/modguard.cfg
+# GRUB's default configuration, as Debian's grub2-common installs it.
+printf 'GRUB_DEFAULT=0\nGRUB_TIMEOUT=5\nGRUB_DISTRIBUTOR=Debian\nGRUB_CMDLINE_LINUX_DEFAULT="quiet"\nGRUB_CMDLINE_LINUX=""\n' \
+	>/etc/default/grub
 modguard setup --cn "modguard test owner" >/tmp/setup2.out 2>&1
+rc=$?
 check "modguard setup again keeps the key" grep -q "keeping the existing owner key" /tmp/setup2.out
+check "with GRUB: setup writes /etc/default/grub.d/modguard.cfg, says update-grub and reboot, exit 1" \
+	sh -c "[ $rc = 1 ] && test -s /etc/default/grub.d/modguard.cfg && grep -q 'run update-grub and REBOOT' /tmp/setup2.out"
+[ $rc = 1 ] || sed 's/^/#   /' /tmp/setup2.out
+# What grub-mkconfig makes of it: /etc/default/grub, then every grub.d/*.cfg, sourced.
+cmdline=$(sh -c '. /etc/default/grub; for f in /etc/default/grub.d/*.cfg; do . "$f"; done; echo $GRUB_CMDLINE_LINUX')
+active=$(cat /sys/kernel/security/lsm)
+check "GRUB's command line now lists every active LSM, then bpf ($cmdline)" \
+	test "$cmdline" = "lsm=$active,bpf"
+echo "MG-GRUB-CMDLINE $cmdline" >"$MG_RESULTS"
 check "setup enabled the unit" test -L /etc/systemd/system/sysinit.target.wants/modguard.service
 check "setup put the owner certificate in the trust store" test -s /etc/modguard/trust.d/owner.crt
 check "setup wrote the policy" grep -q '^mode = enforce' /etc/modguard/policy
