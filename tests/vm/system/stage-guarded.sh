@@ -72,6 +72,36 @@ depmod -a
 check "modprobe the DKMS-built module" modprobe mgdkms
 check "mgdkms is loaded" module_loaded mgdkms
 
+# 4b. Debian's dkms itself: add, build, install.  dkms reads setup's
+# framework.conf.d/modguard.conf and calls the sign_file hook, which signs
+# with the owner key and admits; kmod's modprobe then loads the module.
+src=/usr/src/mgdkms2-1.0
+rm -rf "$src" && mkdir -p "$src"
+sed 's/hello/mgdkms2/g' /tests/src/hello.c >"$src/mgdkms2.c"
+echo 'obj-m := mgdkms2.o' >"$src/Kbuild"
+cat >"$src/dkms.conf" <<'END'
+PACKAGE_NAME="mgdkms2"
+PACKAGE_VERSION="1.0"
+BUILT_MODULE_NAME[0]="mgdkms2"
+DEST_MODULE_LOCATION[0]="/updates/dkms"
+MAKE[0]="make -C ${kernel_source_dir} M=${dkms_tree}/${PACKAGE_NAME}/${PACKAGE_VERSION}/build modules"
+CLEAN="true"
+END
+check "dkms add" dkms add -m mgdkms2 -v 1.0
+if dkms build -m mgdkms2 -v 1.0 -k "$KVER" >/tmp/dkms.out 2>&1; then
+	ok "dkms build"
+else
+	not_ok "dkms build"
+	cat /tmp/dkms.out /var/lib/dkms/mgdkms2/1.0/build/make.log 2>/dev/null | tail -n 30 | sed 's/^/#   /'
+fi
+grep -i sign /tmp/dkms.out | sed 's/^/#   /'
+check "dkms install" dkms install -m mgdkms2 -v 1.0 -k "$KVER"
+m2=/lib/modules/$KVER/updates/dkms/mgdkms2.ko
+check "the module dkms installed carries the owner's signature" sh -c \
+	"modguard verify -C $OWNER_CRT $m2 | grep -q 'OK signer=modguard test owner'"
+check "modprobe the module dkms built" modprobe mgdkms2
+check "mgdkms2 is loaded" module_loaded mgdkms2
+
 # Packaging while locked: refused before dpkg writes anything.
 v=$(dpkg-query -W -f='${Version}' modguard)
 boot_state=$(file_state /usr/lib/modguard/modguard-boot)
