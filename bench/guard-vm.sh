@@ -89,7 +89,8 @@ us() { echo "${1%% *}"; }
 
 # "plain insmod" is busybox's: static, and the same binary as the shell that
 # times it, so its code is already translated by TCG; it is the harshest
-# baseline.  Debian's own insmod (kmod, dynamically linked) is timed too.
+# baseline.  Debian's own insmod (kmod, dynamically linked) is timed too, and
+# as a control, another static program making the same finit_module call.
 # Two modules: hello (the test module, 110 KB with its debug sections) and a
 # real Debian module of the median size of the tree (quota_tree, 33 KB, no
 # dependencies), re-signed with the owner key.  Without the guard the kernel
@@ -108,7 +109,7 @@ time_exec >/dev/null
 time_sys >/dev/null
 rounds "$N" "plain_h:hello:insmod $H" "plainb_h:hello:insmod $H" "mg0_h:hello:modguard load $H" \
 	"kmod_h:hello:$MG_KMOD/insmod $H" "plain_t:quota_tree:insmod $T" "mg0_t:quota_tree:modguard load $T" \
-	"kmod_t:quota_tree:$MG_KMOD/insmod $T"
+	"kmod_t:quota_tree:$MG_KMOD/insmod $T" "sys_h:hello:sysload finit $H" "sys_t:quota_tree:sysload finit $T"
 exec0=$(time_exec)
 sys0=$(time_sys)
 
@@ -146,6 +147,8 @@ for m in h t; do
 	[ $m = h ] && say "bench:   modguard-loader load (no front-end) $(median /tmp/lat.ldr_h): $(rat "$(median /tmp/lat.ldr_h)" "$p") vs plain insmod"
 	k=$(median /tmp/lat.kmod_$m)
 	say "bench:   Debian's kmod insmod without guard $k: modguard load is $(rat "$(median /tmp/lat.mg_$m)" "$k") of it"
+	f=$(median /tmp/lat.sys_$m)
+	say "bench:   control: a static program doing only finit_module (sysload finit), without guard $f: $(rat "$f" "$p") of busybox insmod"
 done
 say "bench: exec of a static binary, us: no guard $(us "$exec0"), guard $(us "$exec1"): $(ratio "$exec1" "$exec0")"
 say "bench: open+fstat+read+write+stat+close, ns per round (median of 7 x 20000): no guard $(us "$sys0"), guard $(us "$sys1"): $(ratio "$sys1" "$sys0")"
