@@ -19,6 +19,13 @@ sealed=$(journalctl -b -q -o short-monotonic -u modguard.service | sed -n 's/^\[
 check "booted with the lsm= that setup wrote for GRUB" grep -q " lsm=[a-z,]*,bpf" /proc/cmdline
 check "bpf is an active LSM" grep -qw bpf /sys/kernel/security/lsm
 check "modguard.service is active" systemctl is-active --quiet modguard.service
+# At boot the guard locks before anything could hold a protected file open
+# for writing: the write hook (a BPF program on every read and write) is off.
+modguard guard status >/tmp/gs.out 2>&1
+check "at boot, nothing was open for writing at the lock: write hook not attached" \
+	grep -q '^write hook: not needed' /tmp/gs.out
+grep '^write hook' /tmp/gs.out | sed 's/^/#   /'
+
 check "the guard is running and sealed" guard_sealed
 udevd=$(prop systemd-udevd.service ExecMainStartTimestampMonotonic)
 check "the guard was up before systemd-udevd started ($(us2s "$g_up") s < $(us2s "$udevd") s)" test "$g_up" -le "$udevd"
