@@ -592,6 +592,9 @@ int cmd_status(int argc, char *argv[])
 		printf("bpf LSM:      %s\n", g.bpf_lsm ? "active" : "NOT ACTIVE");
 		printf("unit:         modguard.service %s\n",
 		       g.unit_enabled ? "enabled" : "NOT ENABLED");
+		/* Attached only when a protected file was open for writing at the lock. */
+		if ((v = kv_get(&g, "write hook")))
+			printf("write hook:   %s\n", v);
 		if (g.error[0] && !g.running)
 			printf("loader:       %s\n", g.error);
 		printf("policy:       %s/policy%s\n", MODGUARD_SYSCONFDIR,

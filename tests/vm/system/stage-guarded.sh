@@ -25,6 +25,7 @@ modguard guard status >/tmp/gs.out 2>&1
 check "at boot, nothing was open for writing at the lock: write hook not attached" \
 	grep -q '^write hook: not needed' /tmp/gs.out
 grep '^write hook' /tmp/gs.out | sed 's/^/#   /'
+check "modguard status shows it too" sh -c "modguard status 2>/dev/null | grep -q '^write hook: *not needed'"
 
 check "the guard is running and sealed" guard_sealed
 udevd=$(prop systemd-udevd.service ExecMainStartTimestampMonotonic)
