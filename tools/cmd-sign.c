@@ -381,8 +381,7 @@ int cmd_sign(int argc, char *argv[])
 					      { 0 } };
 	const char *hash = "sha256", *key = NULL, *cert = NULL, *out = NULL, *tree = NULL;
 	struct sign_ctx ctx = { 0 };
-	pthread_t th[256], commit_th;
-	int nth = 0;
+	pthread_t commit_th;
 	struct mg_list files = { 0 };
 	struct modguard_err e = { 0 };
 	unsigned flags = 0;
@@ -493,16 +492,7 @@ int cmd_sign(int argc, char *argv[])
 			ctx.stages = NULL;
 		}
 	}
-	if (jobs > 256)
-		jobs = 256;
-	if ((size_t)jobs > files.n)
-		jobs = files.n ? files.n : 1;
-	for (int i = 1; i < jobs; i++)
-		if (pthread_create(&th[nth], NULL, worker, &ctx) == 0)
-			nth++;
-	worker(&ctx);
-	for (int i = 0; i < nth; i++)
-		pthread_join(th[i], NULL);
+	mg_run_threads(files.n, jobs, worker, &ctx);
 	if (ctx.stages)
 		pthread_join(commit_th, NULL);
 	free(ctx.stages);

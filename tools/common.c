@@ -186,13 +186,11 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-void mg_parallel(size_t n, int jobs, bool progress, void (*fn)(size_t i, void *ctx), void *ctx)
+void mg_run_threads(size_t n, int jobs, void *(*fn)(void *arg), void *arg)
 {
-	struct pool p = { .fn = fn, .ctx = ctx, .n = n, .progress = progress && isatty(2) };
 	pthread_t th[256];
 	int started = 0;
 
-	pthread_mutex_init(&p.lock, NULL);
 	if (jobs < 1)
 		jobs = 1;
 	if ((size_t)jobs > n)
@@ -200,11 +198,19 @@ void mg_parallel(size_t n, int jobs, bool progress, void (*fn)(size_t i, void *c
 	if (jobs > 256)
 		jobs = 256;
 	for (int i = 1; i < jobs; i++)
-		if (pthread_create(&th[started], NULL, worker, &p) == 0)
+		if (pthread_create(&th[started], NULL, fn, arg) == 0)
 			started++;
-	worker(&p);
+	fn(arg);
 	for (int i = 0; i < started; i++)
 		pthread_join(th[i], NULL);
+}
+
+void mg_parallel(size_t n, int jobs, bool progress, void (*fn)(size_t i, void *ctx), void *ctx)
+{
+	struct pool p = { .fn = fn, .ctx = ctx, .n = n, .progress = progress && isatty(2) };
+
+	pthread_mutex_init(&p.lock, NULL);
+	mg_run_threads(n, jobs, worker, &p);
 	pthread_mutex_destroy(&p.lock);
 }
 

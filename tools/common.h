@@ -40,6 +40,11 @@ void mg_list_free(struct mg_list *l);
 int mg_collect_tree(const char *dir, struct mg_list *l);
 bool mg_is_module_name(const char *name);
 
+/*
+ * Run fn(arg) on min(jobs, n, 256) threads, the caller's among them, and
+ * wait for all (fewer if a thread cannot be created).
+ */
+void mg_run_threads(size_t n, int jobs, void *(*fn)(void *arg), void *arg);
 /* Run fn(i, ctx) for i in [0, n) on up to jobs threads; progress on stderr if wanted. */
 void mg_parallel(size_t n, int jobs, bool progress, void (*fn)(size_t i, void *ctx), void *ctx);
 int mg_default_jobs(void);
