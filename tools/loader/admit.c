@@ -270,12 +270,12 @@ static const char *load_strerror(int e)
  * same trust store and deny list (both change only at boot, or grow through
  * trust-add), kept where only this program writes.  Checking it needs one
  * SHA-256 and no trust store or certificate parsing, so loading an admitted
- * module costs little more than insmod.  False when the guard is not running.
+ * module costs little more than insmod.  False when the guard is not running;
+ * otherwise the SHA-256 is left in digest.
  */
-static bool already_admitted(const uint8_t *raw, size_t len)
+static bool already_admitted(const uint8_t *raw, size_t len, uint8_t digest[MG_HASH_LEN])
 {
 	LIBBPF_OPTS(bpf_obj_get_opts, ro, .file_flags = BPF_F_RDONLY);
-	uint8_t digest[MG_HASH_LEN];
 	struct mg_admitted val;
 	bool found;
 	int fd;
@@ -301,6 +301,7 @@ static int load_one(struct modguard_trust **trust, const struct policy *pol, con
 	uint8_t *raw = NULL, *image = NULL;
 	size_t raw_len, image_len;
 	enum modguard_comp comp;
+	uint8_t digest[MG_HASH_LEN];
 	bool admitted;
 	int r, e, ret = EXIT_USAGE;
 
@@ -308,7 +309,7 @@ static int load_one(struct modguard_trust **trust, const struct policy *pol, con
 		msg("%s: %s", path, err.msg);
 		return EXIT_USAGE;
 	}
-	admitted = already_admitted(raw, raw_len);
+	admitted = already_admitted(raw, raw_len, digest);
 	comp = modguard_comp_detect(raw, raw_len);
 	if (comp != MG_COMP_NONE) {
 		if (modguard_decompress(comp, raw, raw_len, MODGUARD_MAX_MODULE, &image, &image_len,
@@ -324,11 +325,9 @@ static int load_one(struct modguard_trust **trust, const struct policy *pol, con
 	}
 	if (admitted) {
 		if (getenv("MODGUARD_DEBUG")) {
-			uint8_t d[MG_HASH_LEN];
 			char h[2 * MG_HASH_LEN + 1];
 
-			modguard_sha256(raw ? raw : image, raw ? raw_len : image_len, d);
-			hex(d, sizeof(d), h);
+			hex(digest, MG_HASH_LEN, h);
 			msg("%s: sha256 %s is admitted: loading without a second verification",
 			    path, h);
 		}
