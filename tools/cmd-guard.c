@@ -79,15 +79,17 @@ int mg_loader_run(const char *verb, char *const args[])
 
 int cmd_guard(int argc, char *argv[])
 {
-	if (argc < 2 ||
-	    (strcmp(argv[1], "start") && strcmp(argv[1], "status") && strcmp(argv[1], "log"))) {
+	if (argc < 2 || (strcmp(argv[1], "start") && strcmp(argv[1], "fallback") &&
+			 strcmp(argv[1], "status") && strcmp(argv[1], "log"))) {
 		fprintf(argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) ?
 				stdout :
 				stderr,
-			"Usage: modguard guard start|status|log [--timeout SEC]\n"
-			"  start   load, attach and pin the BPF LSM guard (policy from %s/policy)\n"
-			"  status  mode, counters and recent decisions\n"
-			"  log     stream decisions as JSON lines (and to syslog)\n",
+			"Usage: modguard guard start [--boot] | fallback [--boot] | status | log [--timeout SEC]\n"
+			"  start     load, attach and pin the BPF LSM guard (policy from %s/policy);\n"
+			"            if it cannot, apply the policy's fallback (--boot: in two steps)\n"
+			"  fallback  apply the policy's fallback without starting the guard\n"
+			"  status    mode, counters and recent decisions\n"
+			"  log       stream decisions as JSON lines (and to syslog)\n",
 			MODGUARD_SYSCONFDIR);
 		return argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) ?
 			       EXIT_OK :

@@ -45,6 +45,7 @@ struct kv {
 
 struct guard_info {
 	bool running, locked, bpf_lsm, unit_enabled, modules_disabled, maintenance;
+	bool sig_enforce, fallback_pending; /* the boot fallback's first step */
 	struct kv kv[64];
 	unsigned nkv;
 	char denials[16][512];
@@ -171,6 +172,9 @@ static void guard_probe(struct guard_info *g)
 	g->unit_enabled = access(UNIT_LINK, F_OK) == 0;
 	if (read_line("/proc/sys/kernel/modules_disabled", buf, sizeof(buf)))
 		g->modules_disabled = buf[0] == '1';
+	if (read_line("/sys/module/module/parameters/sig_enforce", buf, sizeof(buf)))
+		g->sig_enforce = buf[0] == 'Y';
+	g->fallback_pending = access(RUN_DIR "/fallback-pending", F_OK) == 0;
 	if (read_line("/sys/kernel/security/lsm", buf, sizeof(buf))) {
 		for (char *t = strtok(buf, ","); t; t = strtok(NULL, ","))
 			if (!strcmp(t, "bpf"))
@@ -471,10 +475,12 @@ int cmd_status(int argc, char *argv[])
 		state = "running";
 	else if (g.running)
 		state = "running-unsealed";
-	else if (g.maintenance && g.modules_disabled)
+	else if (g.maintenance && (g.modules_disabled || (g.sig_enforce && g.fallback_pending)))
 		state = "maintenance";
 	else if (g.modules_disabled)
 		state = "fail-closed";
+	else if (g.sig_enforce && g.fallback_pending)
+		state = "fail-closed-pending";
 	else
 		state = "not-running";
 
@@ -483,6 +489,8 @@ int cmd_status(int argc, char *argv[])
 			critical[ncrit++], sizeof(critical[0]), "%s",
 			g.modules_disabled ?
 				"guard not running: kernel.modules_disabled = 1 (no module can load until reboot)" :
+			g.sig_enforce && g.fallback_pending ?
+				"guard not running: module.sig_enforce = 1 (only modules the kernel's own keys verify can load); kernel.modules_disabled = 1 follows once the boot-time modules are loaded (modguard-fallback.service)" :
 				"guard not running: modules are NOT protected");
 	else if (!g.locked)
 		snprintf(critical[ncrit++], sizeof(critical[0]),
@@ -526,6 +534,8 @@ int cmd_status(int argc, char *argv[])
 		json_bool("bpf_lsm", g.bpf_lsm, true);
 		json_bool("unit_enabled", g.unit_enabled, true);
 		json_bool("modules_disabled", g.modules_disabled, true);
+		json_bool("sig_enforce", g.sig_enforce, true);
+		json_bool("fallback_pending", g.fallback_pending, true);
 		json_bool("before_guard_snapshot", snapshot, true);
 		printf("\"figures\":{");
 		for (unsigned i = 0; i < g.nkv; i++) {
@@ -590,6 +600,12 @@ int cmd_status(int argc, char *argv[])
 			       kv_get(&g, "trust_kernel_keys") ?: "?",
 			       kv_get(&g, "loader_only") ?: "?");
 		printf("bpf LSM:      %s\n", g.bpf_lsm ? "active" : "NOT ACTIVE");
+		if (!g.running)
+			printf("loading:      kernel.modules_disabled %d, module.sig_enforce %s%s\n",
+			       g.modules_disabled, g.sig_enforce ? "Y" : "N",
+			       g.fallback_pending && !g.modules_disabled ?
+				       ", modules_disabled pending (modguard-fallback.service)" :
+				       "");
 		printf("unit:         modguard.service %s\n",
 		       g.unit_enabled ? "enabled" : "NOT ENABLED");
 		/* Attached only when a protected file was open for writing at the lock. */

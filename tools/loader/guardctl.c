@@ -31,6 +31,11 @@
 #define BPF_FS_MAGIC_ 0xcafe4a11
 #define LSM_LIST "/sys/kernel/security/lsm"
 #define SIG_ENFORCE "/sys/module/module/parameters/sig_enforce"
+#define MODULES_DISABLED "/proc/sys/kernel/modules_disabled"
+#ifndef MODGUARD_RUNDIR
+#define MODGUARD_RUNDIR "/run/modguard"
+#endif
+#define FALLBACK_PENDING MODGUARD_RUNDIR "/fallback-pending"
 
 static const char *const rule_names[MG_RULE__MAX] = {
 	[MG_RULE_ADMITTED] = "admitted",
@@ -103,23 +108,84 @@ static bool bpf_lsm_active(void)
 	return false;
 }
 
-static void fallback(const struct policy *p)
+/* Write VAL to the sysctl or parameter file PATH; 0 or -errno. */
+static int write_knob(const char *path, const char *val)
 {
-	int fd;
+	int fd = open(path, O_WRONLY | O_CLOEXEC), e = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) != (ssize_t)strlen(val))
+		e = -errno;
+	close(fd);
+	return e;
+}
+
+static bool knob_is(const char *path, char want)
+{
+	char c = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	if (read(fd, &c, 1) != 1)
+		c = 0;
+	close(fd);
+	return c == want;
+}
+
+static void modules_disabled_now(void)
+{
+	int e = write_knob(MODULES_DISABLED, "1");
+
+	if (e)
+		msg("WARNING: cannot set kernel.modules_disabled: %s; modules are NOT protected",
+		    strerror(-e));
+	else
+		msg("WARNING: guard not running: set kernel.modules_disabled = 1, no module can load until reboot");
+}
+
+/*
+ * The guard is not running: close module loading as the policy says.
+ *
+ * Outside boot, and whenever the policy does not trust the kernel's keys,
+ * kernel.modules_disabled = 1 at once.  At boot (modguard.service, before
+ * udev and systemd-modules-load) with trust_kernel_keys = yes, two steps, so
+ * that the boot-time modules still load: first module.sig_enforce = 1, which
+ * the kernel lets no one turn off again, so that from this moment only
+ * modules its own keys verify can load (what the guard would allow anyway
+ * by rule (a)); then, once udev's coldplug and modules-load.d are done,
+ * modguard-fallback.service (modguard-boot settle) sets
+ * kernel.modules_disabled = 1.  If that second step never runs, the first
+ * still holds.
+ */
+static void fallback(const struct policy *p, bool boot)
+{
+	int e;
 
 	if (p->fallback != FALLBACK_MODULES_DISABLED) {
 		msg("WARNING: guard not running and policy fallback = none: modules are NOT protected");
 		return;
 	}
-	fd = open("/proc/sys/kernel/modules_disabled", O_WRONLY | O_CLOEXEC);
-	if (fd < 0 || write(fd, "1", 1) != 1) {
-		msg("WARNING: cannot set kernel.modules_disabled: %s; modules are NOT protected",
-		    strerror(errno));
-	} else {
-		msg("WARNING: guard not running: set kernel.modules_disabled = 1, no module can load until reboot");
+	if (!boot || !p->trust_kernel_keys || access(SIG_ENFORCE, F_OK)) {
+		modules_disabled_now();
+		return;
 	}
-	if (fd >= 0)
-		close(fd);
+	e = write_knob(SIG_ENFORCE, "1");
+	if (e || !knob_is(SIG_ENFORCE, 'Y')) {
+		msg("WARNING: cannot set module.sig_enforce: %s",
+		    e ? strerror(-e) : "it reads back off");
+		modules_disabled_now();
+		return;
+	}
+	if ((mkdir(MODGUARD_RUNDIR, 0755) && errno != EEXIST) ||
+	    (e = open(FALLBACK_PENDING, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
+		msg("WARNING: %s: %s", FALLBACK_PENDING, strerror(errno));
+		modules_disabled_now();
+		return;
+	}
+	close(e);
+	msg("WARNING: guard not running: set module.sig_enforce = 1, only modules the kernel's own keys verify can load; kernel.modules_disabled = 1 follows once the boot-time modules are loaded (modguard-fallback.service)");
 }
 
 static bool kernel_has_func(const char *name)
@@ -175,7 +241,7 @@ static int pin_all(struct guard_bpf *skel)
 	return 0;
 }
 
-static int guard_start(void)
+static int guard_start(bool boot)
 {
 	struct policy pol;
 	struct guard_bpf *skel;
@@ -185,13 +251,13 @@ static int guard_start(void)
 	if (policy_load(POLICY_PATH, &pol)) {
 		/* No valid policy, no guard: fail closed with the default fallback. */
 		pol = (struct policy){ .fallback = FALLBACK_MODULES_DISABLED };
-		fallback(&pol);
+		fallback(&pol, boot);
 		return EXIT_USAGE;
 	}
 	if (!bpf_lsm_active()) {
 		msg("BPF LSM not active (%s lacks \"bpf\"): build with CONFIG_BPF_LSM=y and boot with bpf in lsm=",
 		    LSM_LIST);
-		fallback(&pol);
+		fallback(&pol, boot);
 		return EXIT_DENIED;
 	}
 	if (ensure_fs("/sys/fs/bpf", "bpf", BPF_FS_MAGIC_))
@@ -245,7 +311,7 @@ static int guard_start(void)
 	return EXIT_OK;
 fail:
 	guard_bpf__destroy(skel);
-	fallback(&pol);
+	fallback(&pol, boot);
 	return ret;
 }
 
@@ -489,14 +555,34 @@ static int guard_log(int argc, char *argv[])
 	return EXIT_OK;
 }
 
+/*
+ * guard fallback --boot: the maintenance boot (modguard.off on the kernel
+ * command line).  No guard, on purpose: the policy's fallback, as if the
+ * guard could not start.
+ */
+static int guard_fallback(bool boot)
+{
+	struct policy pol;
+
+	if (policy_load(POLICY_PATH, &pol))
+		pol = (struct policy){ .fallback = FALLBACK_MODULES_DISABLED };
+	msg("WARNING: maintenance boot (modguard.off): guard not started");
+	fallback(&pol, boot);
+	return EXIT_OK;
+}
+
 int cmd_guard(int argc, char *argv[])
 {
-	if (argc >= 2 && !strcmp(argv[1], "start") && argc == 2)
-		return guard_start();
+	bool boot = argc == 3 && !strcmp(argv[2], "--boot");
+
+	if (argc >= 2 && !strcmp(argv[1], "start") && (argc == 2 || boot))
+		return guard_start(boot);
+	if (argc >= 2 && !strcmp(argv[1], "fallback") && (argc == 2 || boot))
+		return guard_fallback(boot);
 	if (argc >= 2 && !strcmp(argv[1], "status") && argc == 2)
 		return guard_status();
 	if (argc >= 2 && !strcmp(argv[1], "log"))
 		return guard_log(argc, argv);
-	msg("usage: guard start|status|log [--timeout SEC]");
+	msg("usage: guard start [--boot] | fallback [--boot] | status | log [--timeout SEC]");
 	return EXIT_USAGE;
 }

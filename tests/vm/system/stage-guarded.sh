@@ -19,6 +19,9 @@ sealed=$(journalctl -b -q -o short-monotonic -u modguard.service | sed -n 's/^\[
 check "booted with the lsm= that setup wrote for GRUB" grep -q " lsm=[a-z,]*,bpf" /proc/cmdline
 check "bpf is an active LSM" grep -qw bpf /sys/kernel/security/lsm
 check "modguard.service is active" systemctl is-active --quiet modguard.service
+check "the guard started: modguard-fallback.service did nothing (condition false), sig_enforce off" sh -c '
+	[ "$(systemctl show -P ConditionResult modguard-fallback.service)" = no ] &&
+	grep -qx N /sys/module/module/parameters/sig_enforce && grep -qx 0 /proc/sys/kernel/modules_disabled'
 # At boot the guard locks before anything could hold a protected file open
 # for writing: the write hook (a BPF program on every read and write) is off.
 modguard guard status >/tmp/gs.out 2>&1

@@ -24,13 +24,13 @@ check "dpkg -i modguard.deb" dpkg -i /tests/modguard.deb
 check "package installed" sh -c "dpkg-query -W -f='\${Status}' modguard | grep -q 'install ok installed'"
 check "make install content: trusted program, unit, boot helper, hooks, completion, man pages" sh -c '
 	for f in /usr/lib/modguard/modguard-loader /usr/lib/modguard/modguard-boot /usr/lib/modguard/dkms-sign \
-		/usr/lib/systemd/system/modguard.service /etc/kernel/postinst.d/zz-modguard \
-		/usr/share/initramfs-tools/hooks/modguard /usr/share/bash-completion/completions/modguard \
+		/usr/lib/systemd/system/modguard.service /usr/lib/systemd/system/modguard-fallback.service \
+		/etc/kernel/postinst.d/zz-modguard /usr/share/initramfs-tools/hooks/modguard /usr/share/bash-completion/completions/modguard \
 		/usr/share/man/man1/modguard-status.1.gz /usr/share/man/man1/modguard-setup.1.gz /usr/bin/modguard; do
 		[ -e "$f" ] || { echo "missing $f"; exit 1; }
 	done'
 check "installing does not enable the guard (setup does)" test ! -e /etc/systemd/system/sysinit.target.wants/modguard.service
-check "the unit passes systemd-analyze verify" systemd-analyze verify --man=no modguard.service
+check "the units pass systemd-analyze verify" systemd-analyze verify --man=no modguard.service modguard-fallback.service
 check "dpkg --purge modguard" dpkg --purge modguard
 snapshot >/root/after-purge
 if cmp -s /root/before-install /root/after-purge; then
