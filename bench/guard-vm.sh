@@ -17,15 +17,17 @@ mkdir -p /etc/modguard/trust.d /tmp/m
 cp "$MG_KEYS/owner.crt" /etc/modguard/trust.d/owner.crt
 modguard sign -q -k "$MG_KEYS/owner.key" -c "$MG_KEYS/owner.crt" -o /tmp/m/hello.ko "$MG_MODULES/hello.ko"
 
-usec() { _t=$EPOCHREALTIME; echo "${_t%.*}${_t#*.}"; }
+# Timestamps are read straight from $EPOCHREALTIME, in the shell itself: a
+# $(...) around them would fork a subshell inside every timed interval and
+# add the same constant to both sides of each ratio, pulling it towards 1.
 
 CTL=0
 # control: microseconds of a fixed amount of pure shell arithmetic.
 control() {
-	_c=$(usec) _k=0
+	_c=$EPOCHREALTIME _k=0
 	while [ $_k -lt 400 ]; do _k=$((_k + 1)); done
-	_d=$(usec)
-	CTL=$((CTL + _d - _c))
+	_d=$EPOCHREALTIME
+	CTL=$((CTL + ${_d%.*}${_d#*.} - ${_c%.*}${_c#*.}))
 }
 
 # Load latency: medians, with the variants interleaved (one sample of each in
@@ -37,32 +39,48 @@ round() {
 	for _v in "$@"; do
 		_name=${_v%%:*} _rest=${_v#*:}
 		_mod=${_rest%%:*} _cmd=${_rest#*:}
-		_a=$(usec)
+		_a=$EPOCHREALTIME
 		$_cmd >/tmp/lat.out 2>&1 || { not_ok "bench: $_cmd failed"; sed 's/^/#   /' /tmp/lat.out; return 1; }
-		_b=$(usec)
+		_b=$EPOCHREALTIME
 		rmmod "$_mod" || not_ok "bench: rmmod $_mod"
-		echo $((_b - _a)) >>/tmp/lat.$_name
+		echo $((${_b%.*}${_b#*.} - ${_a%.*}${_a#*.})) >>/tmp/lat.$_name
 	done
 }
+# Each round also times the control once, into /tmp/lat.ctl$PHASE: the
+# variants with and without the guard are timed in two phases, one after the
+# other, and the host's speed can change between them.
+PHASE=w
 rounds() { # N VARIANT...
 	_n=$1
 	shift
-	while [ "$_n" -gt 0 ]; do round "$@" || return 1; _n=$((_n - 1)); done
+	while [ "$_n" -gt 0 ]; do
+		CTL=0
+		control
+		echo "$CTL" >>/tmp/lat.ctl$PHASE
+		round "$@" || return 1
+		_n=$((_n - 1))
+	done
 }
 median() { sort -n "$1" | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : int((v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
 # lat NAME: "median-us samples"
 lat() { echo "$(median /tmp/lat.$1) $(wc -l </tmp/lat.$1)"; }
 rat() { echo "$1 $2" | awk '{ printf "%.3fx", $1 / $2 }'; }
+# xrat T1 T0: a guard-phase median against a no-guard one: the raw ratio, and
+# the ratio normalised by each phase's control median.
+xrat() {
+	echo "$1 $2 $(median /tmp/lat.ctl1) $(median /tmp/lat.ctl0)" |
+		awk '{ printf "%.3fx (%.3fx normalised)", $1 / $2, ($1 / $3) / ($2 / $4) }'
+}
 
 # time_exec: mean microseconds per exec of a static binary.
 time_exec() {
 	_n=$((N * 10)) _i=0 _sum=0 CTL=0
 	while [ $_i -lt $_n ]; do
 		control
-		_a=$(usec)
+		_a=$EPOCHREALTIME
 		/usr/bin/sysload strerror EPERM >/dev/null
-		_b=$(usec)
-		_sum=$((_sum + _b - _a)) _i=$((_i + 1))
+		_b=$EPOCHREALTIME
+		_sum=$((_sum + ${_b%.*}${_b#*.} - ${_a%.*}${_a#*.})) _i=$((_i + 1))
 	done
 	echo "$((_sum / _n)) $((CTL / _n))"
 }
@@ -88,8 +106,11 @@ ratio() {
 us() { echo "${1%% *}"; }
 
 # "plain insmod" is busybox's: static, and the same binary as the shell that
-# times it, so its code is already translated by TCG; it is the harshest
-# baseline.  Debian's own insmod (kmod, dynamically linked) is timed too, and
+# times it, so its code is already translated by TCG, and busybox's shell
+# runs it as an applet in a forked child, with no exec at all; it is the
+# harshest baseline.  Any insmod that is a program of its own (Debian's
+# /sbin/insmod, or this one as /bin/busybox insmod) costs a fork and an
+# exec, as modguard load does: that variant is timed as well.  Debian's own insmod (kmod, dynamically linked) is timed too, and
 # as a control, another static program making the same finit_module call.
 # Two modules: hello (the test module, 110 KB with its debug sections) and a
 # real Debian module of the median size of the tree (quota_tree, 33 KB, no
@@ -107,7 +128,9 @@ rm -f /tmp/lat.*
 rounds 3 "w1:hello:insmod $H" "w2:hello:modguard load $H" "w3:quota_tree:insmod $T"
 time_exec >/dev/null
 time_sys >/dev/null
+PHASE=0
 rounds "$N" "plain_h:hello:insmod $H" "plainb_h:hello:insmod $H" "mg0_h:hello:modguard load $H" \
+	"plainx_h:hello:/bin/busybox insmod $H" "plainx_t:quota_tree:/bin/busybox insmod $T" \
 	"kmod_h:hello:$MG_KMOD/insmod $H" "plain_t:quota_tree:insmod $T" "mg0_t:quota_tree:modguard load $T" \
 	"kmod_t:quota_tree:$MG_KMOD/insmod $T" "sys_h:hello:sysload finit $H" "sys_t:quota_tree:sysload finit $T"
 exec0=$(time_exec)
@@ -116,7 +139,9 @@ sys0=$(time_sys)
 expect_ok modguard guard start
 expect_ok modguard admit $H $T
 
+PHASE=1
 rounds "$N" "adm_h:hello:insmod $H" "mg_h:hello:modguard load $H" "ldr_h:hello:$L load $H" \
+	"admx_h:hello:/bin/busybox insmod $H" "admx_t:quota_tree:/bin/busybox insmod $T" \
 	"adm_t:quota_tree:insmod $T" "mg_t:quota_tree:modguard load $T"
 exec1=$(time_exec)
 sys1=$(time_sys)
@@ -130,6 +155,7 @@ b0=$(bpf_ns)
 sysload syscalls /etc/passwd 20000 >/tmp/sys.stats
 b1=$(bpf_ns)
 sysns=$(((b1 - b0) / 20000))
+PHASE=s
 rounds 5 "st:hello:insmod $H"
 N_MAIN=$N N=5
 time_exec >/dev/null
@@ -137,16 +163,19 @@ time_sys >/dev/null
 N=$N_MAIN
 echo 0 >/proc/sys/kernel/bpf_stats_enabled
 
+say "bench: control (a shell arithmetic loop, no system calls), median per round, us: no-guard phase $(median /tmp/lat.ctl0), guard phase $(median /tmp/lat.ctl1)"
 for m in h t; do
 	[ $m = h ] && name="hello.ko (110 KB)" || name="quota_tree.ko (33 KB, median Debian size)"
 	p=$(median /tmp/lat.plain_$m)
 	say "bench: $name load latency, medians of $(wc -l </tmp/lat.plain_$m) and $(wc -l </tmp/lat.mg_$m) interleaved samples, us: plain insmod without guard $p"
 	[ $m = h ] && say "bench:   plain insmod again $(median /tmp/lat.plainb_h): $(rat "$(median /tmp/lat.plainb_h)" "$p") (noise floor)"
-	say "bench:   admitted busybox insmod $(median /tmp/lat.adm_$m): $(rat "$(median /tmp/lat.adm_$m)" "$p") vs plain insmod"
-	say "bench:   modguard load $(median /tmp/lat.mg_$m): $(rat "$(median /tmp/lat.mg_$m)" "$p") vs plain insmod; without the guard $(median /tmp/lat.mg0_$m) (verifies the signature)"
-	[ $m = h ] && say "bench:   modguard-loader load (no front-end) $(median /tmp/lat.ldr_h): $(rat "$(median /tmp/lat.ldr_h)" "$p") vs plain insmod"
+	say "bench:   admitted busybox insmod $(median /tmp/lat.adm_$m): $(xrat "$(median /tmp/lat.adm_$m)" "$p") vs plain insmod"
+	say "bench:   modguard load $(median /tmp/lat.mg_$m): $(xrat "$(median /tmp/lat.mg_$m)" "$p") vs plain insmod; without the guard $(median /tmp/lat.mg0_$m) (verifies the signature)"
+	[ $m = h ] && say "bench:   modguard-loader load (no front-end) $(median /tmp/lat.ldr_h): $(xrat "$(median /tmp/lat.ldr_h)" "$p") vs plain insmod"
+	x=$(median /tmp/lat.plainx_$m)
+	say "bench:   plain insmod as a program of its own (/bin/busybox insmod: fork and exec) without guard $x: modguard load is $(xrat "$(median /tmp/lat.mg_$m)" "$x") of it; admitted, with the guard $(median /tmp/lat.admx_$m): $(xrat "$(median /tmp/lat.admx_$m)" "$x")"
 	k=$(median /tmp/lat.kmod_$m)
-	say "bench:   Debian's kmod insmod without guard $k: modguard load is $(rat "$(median /tmp/lat.mg_$m)" "$k") of it"
+	say "bench:   Debian's kmod insmod without guard $k: modguard load is $(xrat "$(median /tmp/lat.mg_$m)" "$k") of it"
 	f=$(median /tmp/lat.sys_$m)
 	say "bench:   control: a static program doing only finit_module (sysload finit), without guard $f: $(rat "$f" "$p") of busybox insmod"
 done

@@ -275,18 +275,19 @@ static const char *load_strerror(int e)
  */
 static bool already_admitted(const uint8_t *raw, size_t len, uint8_t digest[MG_HASH_LEN])
 {
-	LIBBPF_OPTS(bpf_obj_get_opts, ro, .file_flags = BPF_F_RDONLY);
+	/* Opened once per process: load-chain asks for every module of a modprobe plan. */
+	static int fd = -2;
 	struct mg_admitted val;
-	bool found;
-	int fd;
 
-	fd = bpf_obj_get_opts(MG_PIN_DIR "/admitted", &ro);
+	if (fd == -2) {
+		LIBBPF_OPTS(bpf_obj_get_opts, ro, .file_flags = BPF_F_RDONLY);
+
+		fd = bpf_obj_get_opts(MG_PIN_DIR "/admitted", &ro);
+	}
 	if (fd < 0)
 		return false;
 	modguard_sha256(raw, len, digest);
-	found = bpf_map_lookup_elem(fd, digest, &val) == 0;
-	close(fd);
-	return found;
+	return bpf_map_lookup_elem(fd, digest, &val) == 0;
 }
 
 /*
