@@ -140,7 +140,7 @@ expect_ok modguard guard start
 expect_ok modguard admit $H $T
 
 PHASE=1
-rounds "$N" "adm_h:hello:insmod $H" "mg_h:hello:modguard load $H" "ldr_h:hello:$L load $H" \
+rounds "$N" "adm_h:hello:insmod $H" "mg_h:hello:modguard load $H" "ldr_h:hello:env -i $L load $H" \
 	"admx_h:hello:/bin/busybox insmod $H" "admx_t:quota_tree:/bin/busybox insmod $T" \
 	"adm_t:quota_tree:insmod $T" "mg_t:quota_tree:modguard load $T"
 exec1=$(time_exec)

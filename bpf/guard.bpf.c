@@ -20,12 +20,13 @@
  *       Deny unless this task's in-flight module was admitted, or the task is
  *       the trusted program loading a buffer.  Every other reason: allow.
  *   guard_bprm_check_security  lsm/bprm_check_security
- *       Deny exec of the trusted binary by a traced or seccomp-filtered task;
- *       allow everything else.
+ *       Deny exec of the trusted binary by a traced or seccomp-filtered task,
+ *       or with a non-empty environment; allow everything else.
  *   guard_bprm_committed_creds lsm/bprm_committed_creds
  *       Tags the task as the trusted program when the new image is the trusted
- *       binary, matched on (dev, ino), and the task is neither traced nor
- *       seccomp-filtered; clears the tag on any other exec.
+ *       binary, matched on (dev, ino), the task is neither traced nor
+ *       seccomp-filtered and the exec has no environment; clears the tag on
+ *       any other exec.
  *   guard_ptrace_access_check  lsm/ptrace_access_check
  *       Deny attaching to (or reading the memory of) a tagged task.
  *   guard_ptrace_traceme       lsm/ptrace_traceme
@@ -398,18 +399,35 @@ static __always_inline bool steered(struct task_struct *task)
 	return task->ptrace || task->seccomp.mode;
 }
 
+/*
+ * Variables are read before main: the C library's start-up parses
+ * GLIBC_TUNABLES, libcrypto's CPU detection OPENSSL_ia32cap.  A memory-safety
+ * bug there would run in a tagged task, so the trusted program is
+ * recognised only when exec'd with no environment at all; its callers pass
+ * none.
+ */
+static __always_inline bool with_environment(struct linux_binprm *bprm)
+{
+	return BPF_CORE_READ(bprm, envc) != 0;
+}
+
 SEC("lsm/bprm_check_security")
 int BPF_PROG(guard_bprm_check_security, struct linux_binprm *bprm, int ret)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct mg_event e = {};
+	bool s, env;
 
 	if (ret)
 		return ret;
-	if (!is_trusted_file(BPF_CORE_READ(bprm, file)) || !steered(task))
+	if (!is_trusted_file(BPF_CORE_READ(bprm, file)))
+		return 0;
+	s = steered(task);
+	env = with_environment(bprm);
+	if (!s && !env)
 		return 0;
 	event_init(&e, MG_HOOK_EXEC);
-	e.rule = MG_RULE_TRACED_EXEC;
+	e.rule = s ? MG_RULE_TRACED_EXEC : MG_RULE_EXEC_ENV;
 	return verdict(&e, true, false);
 }
 
@@ -420,8 +438,11 @@ int BPF_PROG(guard_bprm_committed_creds, struct linux_binprm *bprm)
 	struct task_state *st;
 	bool match = is_trusted_file(BPF_CORE_READ(bprm, file));
 
-	/* A steered task is never tagged, whatever bprm_check_security said. */
-	if (match && steered(task))
+	/*
+	 * A steered task, or an exec with an environment, is never tagged,
+	 * whatever bprm_check_security said (permissive mode lets it run).
+	 */
+	if (match && (steered(task) || with_environment(bprm)))
 		match = false;
 	st = state_of_current(match);
 	if (!st)

@@ -50,6 +50,7 @@ enum mg_rule {
 	MG_RULE_TRACED_EXEC = 8, /* exec of the trusted binary while traced or seccomp-filtered */
 	MG_RULE_REMOTE_FS = 9, /* file on FUSE or a network fs: its hash proves nothing */
 	MG_RULE_KERNEL_REJECTED = 10, /* the kernel's own check failed (EKEYREJECTED) */
+	MG_RULE_EXEC_ENV = 11, /* exec of the trusted binary with an environment */
 	MG_RULE__MAX,
 };
 

@@ -65,6 +65,7 @@ struct file {
 
 struct linux_binprm {
 	struct file *file;
+	int envc;
 } __attribute__((preserve_access_index));
 
 struct fs_struct {

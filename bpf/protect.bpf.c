@@ -722,7 +722,9 @@ SEC("lsm/bprm_committed_creds")
 int BPF_PROG(protect_bprm_committed_creds, struct linux_binprm *bprm)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
-	bool match = is_trusted_file(BPF_CORE_READ(bprm, file)) && !task->ptrace && in_real_root();
+	bool match = is_trusted_file(BPF_CORE_READ(bprm, file)) && !task->ptrace &&
+		     !BPF_CORE_READ(task, seccomp.mode) && !BPF_CORE_READ(bprm, envc) &&
+		     in_real_root();
 	struct task_tag *t = bpf_task_storage_get(&prot_tags, task, 0,
 						  match ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
 

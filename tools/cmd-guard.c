@@ -14,36 +14,56 @@
 #include "common.h"
 #include "loader/exec.h"
 
-static const char *loader_path(void)
+const char *mg_loader_path(void)
 {
 	const char *p = getenv("MODGUARD_LOADER");
 
 	return p && *p ? p : MODGUARD_LIBEXECDIR "/modguard-loader";
 }
 
+void mg_loader_execve(const char *const args[])
+{
+	static char *const no_env[] = { NULL };
+	const char *debug = getenv("MODGUARD_DEBUG");
+	size_t n = 0, k = 0;
+	char **v;
+
+	while (args[n])
+		n++;
+	v = calloc(n + 3, sizeof(*v));
+	if (!v) {
+		errno = ENOMEM;
+		return;
+	}
+	v[k++] = "modguard-loader";
+	if (debug && *debug)
+		v[k++] = "--debug";
+	for (size_t i = 0; i < n; i++)
+		v[k++] = (char *)args[i];
+	fflush(NULL);
+	execve(mg_loader_path(), v, no_env);
+	free(v);
+}
+
 int mg_loader_exec(const char *verb, int argc, char *argv[])
 {
-	const char *path = loader_path();
-	char **args = calloc(argc + 2, sizeof(*args));
+	const char **args = calloc(argc + 1, sizeof(*args));
 
 	if (!args) {
 		mg_error("out of memory");
 		return EXIT_USAGE;
 	}
-	args[0] = "modguard-loader";
-	args[1] = (char *)verb;
+	args[0] = verb;
 	for (int i = 1; i < argc; i++)
-		args[i + 1] = argv[i];
-	fflush(NULL);
-	execv(path, args);
-	mg_error("%s: cannot run the trusted program: %s", path, strerror(errno));
+		args[i] = argv[i];
+	mg_loader_execve(args);
+	mg_error("%s: cannot run the trusted program: %s", mg_loader_path(), strerror(errno));
 	free(args);
 	return EXIT_USAGE;
 }
 
 int mg_loader_run(const char *verb, char *const args[])
 {
-	const char *path = loader_path();
 	size_t n = 0;
 	int status;
 	pid_t pid;
@@ -57,16 +77,16 @@ int mg_loader_run(const char *verb, char *const args[])
 		return EXIT_USAGE;
 	}
 	if (pid == 0) {
-		char **v = calloc(n + 3, sizeof(*v));
+		const char **v = calloc(n + 2, sizeof(*v));
 
 		if (!v)
 			_exit(EXIT_USAGE);
-		v[0] = "modguard-loader";
-		v[1] = (char *)verb;
+		v[0] = verb;
 		for (size_t i = 0; i < n; i++)
-			v[i + 2] = args[i];
-		execv(path, v);
-		mg_error("%s: cannot run the trusted program: %s", path, strerror(errno));
+			v[i + 1] = args[i];
+		mg_loader_execve(v);
+		mg_error("%s: cannot run the trusted program: %s", mg_loader_path(),
+			 strerror(errno));
 		_exit(EXIT_USAGE);
 	}
 	while (waitpid(pid, &status, 0) < 0)

@@ -30,6 +30,7 @@
 
 #include "commands.h"
 #include "common.h"
+#include "loader/exec.h"
 
 #define RUN_DIR "/run/modguard"
 #define BEFORE_GUARD RUN_DIR "/before-guard"
@@ -68,13 +69,6 @@ struct cert {
 	char fingerprint[65];
 	char not_after[64];
 };
-
-static const char *loader_path(void)
-{
-	const char *p = getenv("MODGUARD_LOADER");
-
-	return p && *p ? p : MODGUARD_LIBEXECDIR "/modguard-loader";
-}
 
 static bool read_line(const char *path, char *buf, size_t len)
 {
@@ -122,8 +116,9 @@ static void guard_query(struct guard_info *g)
 	if (pid == 0) {
 		dup2(p[1], STDOUT_FILENO);
 		dup2(p[1], STDERR_FILENO);
-		execl(loader_path(), "modguard-loader", "guard", "status", (char *)NULL);
-		printf("%s: cannot run the trusted program: %s\n", loader_path(), strerror(errno));
+		mg_loader_execve((const char *const[]){ "guard", "status", NULL });
+		printf("%s: cannot run the trusted program: %s\n", mg_loader_path(),
+		       strerror(errno));
 		_exit(EXIT_USAGE);
 	}
 	close(p[1]);

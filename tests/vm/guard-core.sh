@@ -175,12 +175,21 @@ expect_fail EPERM mgattack vm-writev $lp
 # Exec of the trusted binary by a traced or seccomp-filtered task: refused.
 # The self-protection programs refuse the seccomp case too, and run first (the
 # newest BPF LSM program on a hook runs first), so only the traced exec is
-# sure to reach the guard's own steered-exec rule.
-expect_fail EPERM mgattack traced-exec /usr/lib/modguard/modguard-loader guard status
+# sure to reach the guard's own steered-exec rule.  The execs carry no
+# environment (env -i), so that nothing but the steering is refused.
+expect_fail EPERM env -i mgattack traced-exec /usr/lib/modguard/modguard-loader guard status
 modguard guard status 2>&1 | grep -q 'denied *steered-exec *exec .*mgattack' &&
 	ok "traced exec refused by the guard's steered-exec rule" ||
 	not_ok "traced exec refused by the guard's steered-exec rule"
-expect_fail EPERM mgattack seccomp-exec /usr/lib/modguard/modguard-loader guard status
+expect_fail EPERM env -i mgattack seccomp-exec /usr/lib/modguard/modguard-loader guard status
+# Exec of the trusted binary with an environment: refused (the C library and
+# libcrypto read variables before main); with none, as modguard execs it, it runs.
+expect_fail EPERM env -i GLIBC_TUNABLES=glibc.malloc.perturb=85 /usr/lib/modguard/modguard-loader guard status
+modguard guard status 2>&1 | grep -q 'denied *exec-environment *exec .* env' &&
+	ok "exec with an environment refused by the guard's exec-environment rule" ||
+	not_ok "exec with an environment refused by the guard's exec-environment rule"
+expect_fail EPERM /usr/lib/modguard/modguard-loader guard status
+expect_ok env -i /usr/lib/modguard/modguard-loader guard status
 if modguard guard status 2>&1 | grep -q 'denied *ptrace-trusted'; then
 	ok "ptrace denial reported"
 else

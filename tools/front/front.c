@@ -10,6 +10,10 @@
  * more than loading a small module does, so `modguard load` must not pass
  * through it.  Nothing here parses more than the verb; the programs exec'd
  * do all the work and print all the messages.
+ *
+ * The trusted program gets no environment at all: the guard does not
+ * recognise an exec of it that carries one (the C library and libcrypto
+ * read variables before main).  MODGUARD_DEBUG becomes --debug.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -39,15 +43,29 @@ static bool for_loader(int argc, char *argv[])
 
 int main(int argc, char *argv[])
 {
-	const char *path = CLI;
+	static char *const no_env[] = { NULL };
+	const char *debug = getenv("MODGUARD_DEBUG");
+	char **v;
+	int k = 0;
 
 	if (argc < 1)
 		return 2;
-	if (for_loader(argc, argv)) {
-		path = LOADER;
-		argv[0] = "modguard-loader";
+	if (!for_loader(argc, argv)) {
+		execv(CLI, argv);
+		fprintf(stderr, "modguard: %s: cannot run: %s\n", CLI, strerror(errno));
+		return 2;
 	}
-	execv(path, argv);
-	fprintf(stderr, "modguard: %s: cannot run: %s\n", path, strerror(errno));
+	v = calloc(argc + 2, sizeof(*v));
+	if (!v) {
+		fprintf(stderr, "modguard: out of memory\n");
+		return 2;
+	}
+	v[k++] = "modguard-loader";
+	if (debug && *debug)
+		v[k++] = "--debug";
+	for (int i = 1; i < argc; i++)
+		v[k++] = argv[i];
+	execve(LOADER, v, no_env);
+	fprintf(stderr, "modguard: %s: cannot run: %s\n", LOADER, strerror(errno));
 	return 2;
 }

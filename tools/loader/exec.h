@@ -3,6 +3,21 @@
 #define MODGUARD_LOADER_EXEC_H
 
 /*
+ * The trusted program, MODGUARD_LIBEXECDIR/modguard-loader, or
+ * $MODGUARD_LOADER (below).
+ */
+const char *mg_loader_path(void);
+
+/*
+ * Exec the trusted program with ARGS (NULL-terminated, argv[0] excluded) and
+ * an empty environment: the guard does not recognise an exec of it that
+ * carries one, since the C library and libcrypto read variables before
+ * main.  MODGUARD_DEBUG in ours becomes --debug.  Returns only on failure,
+ * with errno set.
+ */
+void mg_loader_execve(const char *const args[]);
+
+/*
  * Replace the CLI with the trusted program: MODGUARD_LIBEXECDIR/modguard-loader
  * VERB ARGS...  Only that binary is tagged by the guard, so the verified work
  * (admission, init_module, reading the guard's maps) happens there.

@@ -49,6 +49,7 @@ static const char *const rule_names[MG_RULE__MAX] = {
 	[MG_RULE_TRACED_EXEC] = "steered-exec",
 	[MG_RULE_REMOTE_FS] = "remote-fs",
 	[MG_RULE_KERNEL_REJECTED] = "kernel-rejected",
+	[MG_RULE_EXEC_ENV] = "exec-environment",
 };
 static const char *const decision_names[] = { "allowed", "denied", "would-deny", "deferred" };
 static const char *const hook_names[] = {

@@ -100,7 +100,7 @@ int trust_open(const char *override, bool protected_only, struct modguard_trust 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: %s guard start|status|log [--timeout SEC]\n"
+		"usage: %s [--debug] guard start [--boot] | fallback [--boot] | status | log [--timeout SEC]\n"
 		"       %s admit [-q] [-n] [-C TRUST] FILE... | --tree DIR\n"
 		"       %s load FILE [PARAM...]\n"
 		"       %s load-chain FILE PARAMS [FILE PARAMS]...\n"
@@ -113,13 +113,16 @@ static void usage(FILE *f)
  * OPENSSL_MODULES and friends could make libcrypto dlopen() a provider into
  * this process, and openssl.cnf can do the same, so it is never read either.
  * The trusted program's behaviour depends on its arguments and on the
- * protected files in the sysconfdir only.
+ * protected files in the sysconfdir only.  What runs before main (the C
+ * library's start-up reads GLIBC_TUNABLES, libcrypto's CPU detection
+ * OPENSSL_ia32cap) is closed by the guard: it refuses an exec of this
+ * program that carries any environment, so callers pass none.
  */
-static void harden(void)
+static void harden(bool keep_debug)
 {
 	const char *debug = getenv("MODGUARD_DEBUG");
-	bool keep_debug = debug && *debug;
 
+	keep_debug = keep_debug || (debug && *debug);
 	clearenv();
 	setenv("PATH", "/usr/sbin:/usr/bin:/sbin:/bin", 1);
 	if (keep_debug)
@@ -129,7 +132,15 @@ static void harden(void)
 
 int main(int argc, char *argv[])
 {
-	harden();
+	/* --debug: MODGUARD_DEBUG, which the callers cannot pass as a variable. */
+	bool debug = argc >= 2 && !strcmp(argv[1], "--debug");
+
+	if (debug) {
+		argv[1] = argv[0];
+		argv++;
+		argc--;
+	}
+	harden(debug);
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;

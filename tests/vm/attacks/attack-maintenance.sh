@@ -11,9 +11,9 @@ mg_guard_up
 mg_maint_files
 TD=/etc/modguard/trust.d
 
-attempt "trust-add a certificate no trusted key signed" $TD $MG_LOADER trust-add /tmp/mt/rogue.crt
+attempt "trust-add a certificate no trusted key signed" $TD env -i $MG_LOADER trust-add /tmp/mt/rogue.crt
 attempt "modguard trust-add of a certificate no trusted key signed" $TD modguard trust-add /tmp/mt/rogue.crt
-attempt "trust-add through an untagged copy of the trusted program" $TD sh -c "cp $MG_LOADER /tmp/loader-copy && exec /tmp/loader-copy trust-add /tmp/mt/child.crt"
+attempt "trust-add through an untagged copy of the trusted program" $TD sh -c "cp $MG_LOADER /tmp/loader-copy && exec env -i /tmp/loader-copy trust-add /tmp/mt/child.crt"
 attempt "copy the signed certificate in by hand" $TD cp /tmp/mt/child.crt $TD/child.crt
 
 check "trust-add of a certificate signed by a trusted key, through modguard trust-add" modguard trust-add /tmp/mt/child.crt
