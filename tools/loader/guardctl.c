@@ -249,6 +249,7 @@ static int guard_start(bool boot)
 	struct stat st;
 	int ret = EXIT_USAGE;
 
+	phase(NULL);
 	if (policy_load(POLICY_PATH, &pol)) {
 		/* No valid policy, no guard: fail closed with the default fallback. */
 		pol = (struct policy){ .fallback = FALLBACK_MODULES_DISABLED };
@@ -293,12 +294,15 @@ static int guard_start(bool boot)
 	if (!kernel_has_func("module_sig_check"))
 		bpf_program__set_autoload(skel->progs.guard_module_sig_check, false);
 
+	phase("guard start: policy, open");
 	if (guard_bpf__load(skel)) {
 		msg("cannot load the guard's BPF programs: %s", strerror(errno));
 		goto fail;
 	}
+	phase("guard start: load the guard's programs (verifier)");
 	if (pin_all(skel))
 		goto fail;
+	phase("guard start: attach and pin the guard");
 	/* A guard that root can unpin protects nothing: without self-protection, fail closed. */
 	if (protect_start(&pol))
 		goto fail;

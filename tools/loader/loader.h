@@ -57,6 +57,9 @@ int cmd_load_chain(int argc, char *argv[]);
 
 extern const char *prog;
 void msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* With MODGUARD_DEBUG: how long since the previous call took, as "WHAT: N ms"
+ * (phase(NULL) only starts the clock). */
+void phase(const char *what);
 void hex(const uint8_t *in, size_t len, char *out);
 
 #endif

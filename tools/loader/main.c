@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -34,6 +35,20 @@ void msg(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+}
+
+void phase(const char *what)
+{
+	static struct timespec last;
+	struct timespec now;
+
+	if (!getenv("MODGUARD_DEBUG"))
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (what && last.tv_sec)
+		msg("%s: %.1f ms", what,
+		    (now.tv_sec - last.tv_sec) * 1e3 + (now.tv_nsec - last.tv_nsec) / 1e6);
+	last = now;
 }
 
 void hex(const uint8_t *in, size_t len, char *out)

@@ -432,22 +432,31 @@ static void add_pinned(const char *dir)
 /* Offsets of the bpf_send_signal helpers from __bpf_call_base. */
 static void send_signal_offsets(__s32 *sig, __s32 *sig_thread)
 {
-	unsigned long long a, base = 0, s = 0, t = 0;
-	char line[256], type, name[200];
+	unsigned long long base = 0, s = 0, t = 0;
+	char line[512];
 	FILE *f = fopen("/proc/kallsyms", "re");
 
 	*sig = *sig_thread = 0;
 	if (!f)
 		return;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%llx %c %199s", &a, &type, name) != 3)
+	/*
+	 * "ADDRESS TYPE NAME [MODULE]": some 200 000 lines, so only names that
+	 * could match are parsed, and reading stops once all three are found.
+	 */
+	while ((!base || !s || !t) && fgets(line, sizeof(line), f)) {
+		char *name = strchr(line, ' '), *end;
+
+		if (!name || !(name = strchr(name + 1, ' ')) || (name[1] != '_' && name[1] != 'b'))
 			continue;
+		name++;
+		end = name + strcspn(name, " \t\n");
+		*end = 0;
 		if (!strcmp(name, "__bpf_call_base"))
-			base = a;
+			base = strtoull(line, NULL, 16);
 		else if (!strcmp(name, "bpf_send_signal"))
-			s = a;
+			s = strtoull(line, NULL, 16);
 		else if (!strcmp(name, "bpf_send_signal_thread"))
-			t = a;
+			t = strtoull(line, NULL, 16);
 	}
 	fclose(f);
 	if (base && s && t) {
@@ -662,14 +671,17 @@ int protect_start(const struct policy *pol)
 	skel->rodata->cfg.root_mnt_id = sx.stx_mnt_id;
 	skel->rodata->cfg.root_mntns = ns.st_ino;
 	skel->rodata->cfg.enforce = !pol->permissive;
+	phase("self-protection: open");
 	send_signal_offsets(&skel->rodata->cfg.send_signal_off,
 			    &skel->rodata->cfg.send_signal_thread_off);
 	if (!skel->rodata->cfg.send_signal_off)
 		msg("WARNING: /proc/kallsyms hides bpf_send_signal: programs calling it are not refused");
+	phase("self-protection: bpf_send_signal in /proc/kallsyms");
 	if (protect_bpf__load(skel)) {
 		msg("self-protection: cannot load its BPF programs: %s", strerror(errno));
 		goto out;
 	}
+	phase("self-protection: load its programs (verifier)");
 	st.inodes = bpf_map__fd(skel->maps.prot_inodes);
 	st.devs = bpf_map__fd(skel->maps.prot_devs);
 	st.ids = bpf_map__fd(skel->maps.prot_ids);
@@ -706,6 +718,7 @@ int protect_start(const struct policy *pol)
 	}
 	if (st.err)
 		goto out;
+	phase("self-protection: the protected set and the BPF objects");
 
 	if (mkdir(MG_PROTECT_PIN_DIR, 0700) && errno != EEXIST) {
 		msg("%s: %s", MG_PROTECT_PIN_DIR, strerror(errno));
@@ -716,8 +729,10 @@ int protect_start(const struct policy *pol)
 		goto out;
 	bpf_object__for_each_program(p, skel->obj) if (p != skel->progs.protect_file_permission &&
 						       attach_pin(p)) goto out;
+	phase("self-protection: attach and pin");
 	/* Only now, with write opens refused: does anything still write? */
 	probe_writers(pol);
+	phase("self-protection: probe for writers from before the lock");
 	if (st.writers || st.unknown) {
 		if (attach_pin(skel->progs.protect_file_permission))
 			goto out;
@@ -730,6 +745,7 @@ int protect_start(const struct policy *pol)
 	protect_path(MG_PROTECT_PIN_DIR);
 	if (st.err)
 		goto out;
+	phase("self-protection: seal the pins");
 	printf("self-protection locked: %u objects, %u ancestors, %u mounts, %u devices, %u BPF objects%s\n",
 	       st.objects, st.ancestors, st.mounts, st.devices, st.bpf_ids,
 	       pol->permissive ? " (permissive: refusals reported only)" : "");
