@@ -180,7 +180,8 @@ static void fallback(const struct policy *p, bool boot)
 		return;
 	}
 	if ((mkdir(MODGUARD_RUNDIR, 0755) && errno != EEXIST) ||
-	    (e = open(FALLBACK_PENDING, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
+	    (e = open(FALLBACK_PENDING, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+		      0644)) < 0) {
 		msg("WARNING: %s: %s", FALLBACK_PENDING, strerror(errno));
 		modules_disabled_now();
 		return;
