@@ -87,4 +87,16 @@ check "a second settle is a no-op (exit 0)" test $? = 0
 modguard status >/tmp/status2.out 2>&1
 rc=$?
 check "modguard status: fail-closed, critical (exit 1)" sh -c "[ $rc = 1 ] && grep -q '^guard: *fail-closed\$' /tmp/status2.out"
+
+# A symlink planted where the marker goes is not followed: its target stays
+# as it was, and the fallback closes module loading at once instead.
+echo keep >/tmp/victim
+ln -s /tmp/victim $PENDING
+expect_unchanged /tmp/victim /usr/lib/modguard/modguard-boot start
+/usr/lib/modguard/modguard-boot start >/tmp/start2.out 2>&1
+rc=$?
+sed 's/^/#   /' /tmp/start2.out
+check "planted marker symlink: exit 1, named, modules_disabled set at once" \
+	sh -c "[ $rc = 1 ] && grep -q 'fallback-pending' /tmp/start2.out && grep -q 'modules_disabled = 1' /tmp/start2.out && grep -qx keep /tmp/victim"
+rm -f $PENDING
 done_testing
