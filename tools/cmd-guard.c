@@ -23,26 +23,7 @@ const char *mg_loader_path(void)
 
 void mg_loader_execve(const char *const args[])
 {
-	static char *const no_env[] = { NULL };
-	const char *debug = getenv("MODGUARD_DEBUG");
-	size_t n = 0, k = 0;
-	char **v;
-
-	while (args[n])
-		n++;
-	v = calloc(n + 3, sizeof(*v));
-	if (!v) {
-		errno = ENOMEM;
-		return;
-	}
-	v[k++] = "modguard-loader";
-	if (debug && *debug)
-		v[k++] = "--debug";
-	for (size_t i = 0; i < n; i++)
-		v[k++] = (char *)args[i];
-	fflush(NULL);
-	execve(mg_loader_path(), v, no_env);
-	free(v);
+	mg_loader_execve_path(mg_loader_path(), args);
 }
 
 int mg_loader_exec(const char *verb, int argc, char *argv[])

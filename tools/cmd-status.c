@@ -32,7 +32,7 @@
 #include "common.h"
 #include "loader/exec.h"
 
-#define RUN_DIR "/run/modguard"
+#define RUN_DIR MODGUARD_RUNDIR
 #define BEFORE_GUARD RUN_DIR "/before-guard"
 #define PIN_GUARD "/sys/fs/bpf/modguard/admitted"
 #define PIN_PROTECT "/sys/fs/bpf/modguard-protect/inodes"

@@ -13,7 +13,8 @@
  *
  * The trusted program gets no environment at all: the guard does not
  * recognise an exec of it that carries one (the C library and libcrypto
- * read variables before main).  MODGUARD_DEBUG becomes --debug.
+ * read variables before main).  MODGUARD_DEBUG becomes --debug.  Both are
+ * mg_loader_execve_path()'s, which the CLI uses as well.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -21,6 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "loader/exec.h"
 
 #define LOADER MODGUARD_LIBEXECDIR "/modguard-loader"
 #define CLI MODGUARD_LIBEXECDIR "/modguard"
@@ -43,11 +46,6 @@ static bool for_loader(int argc, char *argv[])
 
 int main(int argc, char *argv[])
 {
-	static char *const no_env[] = { NULL };
-	const char *debug = getenv("MODGUARD_DEBUG");
-	char **v;
-	int k = 0;
-
 	if (argc < 1)
 		return 2;
 	if (!for_loader(argc, argv)) {
@@ -55,17 +53,7 @@ int main(int argc, char *argv[])
 		fprintf(stderr, "modguard: %s: cannot run: %s\n", CLI, strerror(errno));
 		return 2;
 	}
-	v = calloc(argc + 2, sizeof(*v));
-	if (!v) {
-		fprintf(stderr, "modguard: out of memory\n");
-		return 2;
-	}
-	v[k++] = "modguard-loader";
-	if (debug && *debug)
-		v[k++] = "--debug";
-	for (int i = 1; i < argc; i++)
-		v[k++] = argv[i];
-	execve(LOADER, v, no_env);
+	mg_loader_execve_path(LOADER, (const char *const *)argv + 1);
 	fprintf(stderr, "modguard: %s: cannot run: %s\n", LOADER, strerror(errno));
 	return 2;
 }

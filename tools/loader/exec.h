@@ -9,12 +9,16 @@
 const char *mg_loader_path(void);
 
 /*
- * Exec the trusted program with ARGS (NULL-terminated, argv[0] excluded) and
- * an empty environment: the guard does not recognise an exec of it that
- * carries one, since the C library and libcrypto read variables before
- * main.  MODGUARD_DEBUG in ours becomes --debug.  Returns only on failure,
- * with errno set.
+ * Exec the trusted program at PATH with ARGS (NULL-terminated, argv[0]
+ * excluded) and an empty environment: the guard does not recognise an exec
+ * of it that carries one, since the C library and libcrypto read variables
+ * before main.  MODGUARD_DEBUG in ours becomes --debug.  Returns only on
+ * failure, with errno set.  (tools/loader-execve.c, shared with the
+ * front-end.)
  */
+void mg_loader_execve_path(const char *path, const char *const args[]);
+
+/* The same, at mg_loader_path(). */
 void mg_loader_execve(const char *const args[]);
 
 /*

@@ -32,9 +32,6 @@
 #define LSM_LIST "/sys/kernel/security/lsm"
 #define SIG_ENFORCE "/sys/module/module/parameters/sig_enforce"
 #define MODULES_DISABLED "/proc/sys/kernel/modules_disabled"
-#ifndef MODGUARD_RUNDIR
-#define MODGUARD_RUNDIR "/run/modguard"
-#endif
 #define FALLBACK_PENDING MODGUARD_RUNDIR "/fallback-pending"
 
 static const char *const rule_names[MG_RULE__MAX] = {
@@ -572,7 +569,8 @@ static int guard_fallback(bool boot)
 
 	if (policy_load(POLICY_PATH, &pol))
 		pol = (struct policy){ .fallback = FALLBACK_MODULES_DISABLED };
-	msg("WARNING: maintenance boot (modguard.off): guard not started");
+	msg("WARNING: %s: guard not started",
+	    boot ? "maintenance boot (modguard.off)" : "guard fallback");
 	fallback(&pol, boot);
 	return EXIT_OK;
 }
