@@ -306,11 +306,14 @@ static int load_one(struct modguard_trust **trust, const struct policy *pol, con
 	bool admitted;
 	int r, e, ret = EXIT_USAGE;
 
+	phase(NULL);
 	if (modguard_file_read(path, &raw, &raw_len, &err)) {
 		msg("%s: %s", path, err.msg);
 		return EXIT_USAGE;
 	}
+	phase("load: read the file");
 	admitted = already_admitted(raw, raw_len, digest);
+	phase("load: SHA-256 and the admitted map");
 	comp = modguard_comp_detect(raw, raw_len);
 	if (comp != MG_COMP_NONE) {
 		if (modguard_decompress(comp, raw, raw_len, MODGUARD_MAX_MODULE, &image, &image_len,
@@ -335,12 +338,16 @@ static int load_one(struct modguard_trust **trust, const struct policy *pol, con
 		goto load;
 	}
 	/* The trust store is read once per process, and only when needed. */
+	phase(NULL);
 	if (!*trust && (r = trust_open(NULL, true, trust))) {
 		ret = -r;
 		goto out;
 	}
+	phase("load: read the trust store");
 	memset(&res, 0, sizeof(res));
-	if (modguard_verify_image(*trust, image, image_len, 0, &res, &err)) {
+	r = modguard_verify_image(*trust, image, image_len, 0, &res, &err);
+	phase("load: verify the signature");
+	if (r) {
 		int fd;
 
 		/*
@@ -374,8 +381,10 @@ static int load_one(struct modguard_trust **trust, const struct policy *pol, con
 		goto out;
 	}
 load:
+	phase(NULL);
 	r = syscall(SYS_init_module, image, image_len, params);
 	e = errno;
+	phase("load: init_module");
 	if (r && !(chain && e == EEXIST)) {
 		msg("%s: init_module: %s", path, load_strerror(e));
 		ret = EXIT_DENIED;
