@@ -58,6 +58,31 @@ else
 	not_ok "syslog has the same JSON lines"
 	tail -n 5 /tmp/messages | sed 's/^/#   /'
 fi
+# The self-protection follows the same mode: an append to the protected
+# policy goes through, is counted, and status calls it "would refuse".
+pwrites() { sed -n 's/^protection would refuse:.* write \([0-9][0-9]*\).*/\1/p' /tmp/status; }
+modguard guard status >/tmp/status 2>&1
+if grep -q '^protection: permissive' /tmp/status && ! grep -q '^protection refused' /tmp/status; then
+	ok "status: the protection is permissive and says what it would refuse"
+else
+	not_ok "status: the protection is permissive and says what it would refuse"
+	grep '^protection' /tmp/status | sed 's/^/#   /'
+fi
+w0=$(pwrites)
+if echo '# permissive probe' >>/etc/modguard/policy && grep -q '^# permissive probe$' /etc/modguard/policy; then
+	ok "permissive: a write to the protected policy goes through"
+else
+	not_ok "permissive: a write to the protected policy goes through"
+fi
+modguard guard status >/tmp/status 2>&1
+w1=$(pwrites)
+if [ -n "$w0" ] && [ -n "$w1" ] && [ "$w1" -gt "$w0" ]; then
+	ok "permissive: the write is counted as one the protection would refuse ($w0 -> $w1)"
+else
+	not_ok "permissive: the write is counted as one the protection would refuse ('$w0' -> '$w1')"
+	grep '^protection' /tmp/status | sed 's/^/#   /'
+fi
+
 lines=$(grep -c . /tmp/log)
 json=$(grep -c '^{"seq":[0-9]*,.*}$' /tmp/log)
 [ "$lines" = "$json" ] && [ "$lines" -gt 0 ] && ok "every log line is one JSON object ($lines)" || not_ok "every log line is one JSON object ($json of $lines)"

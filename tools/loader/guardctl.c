@@ -481,7 +481,8 @@ static int guard_status(void)
 		if (bpf_map_lookup_elem(rfd, &i, &ev[n]) == 0 && ev[n].ts_ns)
 			n++;
 	qsort(ev, n, sizeof(ev[0]), cmp_seq);
-	protect_status();
+	/* One policy set both objects' mode at one start. */
+	protect_status(cfg.mode != MG_MODE_PERMISSIVE);
 	printf("recent:\n");
 	for (unsigned i = 0; i < n; i++) {
 		fmt_event(&ev[i], line, sizeof(line), false);

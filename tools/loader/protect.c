@@ -782,7 +782,7 @@ static unsigned map_count(const char *name)
 	return n;
 }
 
-int protect_status(void)
+int protect_status(bool enforce)
 {
 	char path[PATH_MAX];
 	int ncpu = libbpf_num_possible_cpus(), fd;
@@ -793,14 +793,15 @@ int protect_status(void)
 		printf("protection: not running (%s: %s)\n", path, strerror(errno));
 		return -1;
 	}
-	printf("protection: locked, %u inodes, %u devices, %u BPF objects\n", map_count("inodes"),
-	       map_count("devices"), map_count("ids"));
+	printf("protection: %s, %u inodes, %u devices, %u BPF objects\n",
+	       enforce ? "locked" : "permissive (counts what it would refuse, refuses nothing)",
+	       map_count("inodes"), map_count("devices"), map_count("ids"));
 	snprintf(path, sizeof(path), "%s/link_protect_file_permission", MG_PROTECT_PIN_DIR);
 	printf("write hook: %s\n",
 	       access(path, F_OK) == 0 ?
 		       "attached (files were open for writing before the lock)" :
 		       "not needed (nothing was open for writing before the lock)");
-	printf("protection refused:");
+	printf("protection %s:", enforce ? "refused" : "would refuse");
 	for (__u32 r = 0; r < MG_PR__MAX; r++) {
 		__u64 vals[ncpu], sum = 0;
 

@@ -14,8 +14,12 @@
  */
 int protect_start(const struct policy *pol);
 
-/* Lines for `guard status`: the protected set's size and refusals per rule.  0, or -1 if not running. */
-int protect_status(void);
+/*
+ * Lines for `guard status`: the protected set's size and refusals per rule;
+ * with enforce false (policy mode = permissive) what it would have refused.
+ * 0, or -1 if not running.
+ */
+int protect_status(bool enforce);
 
 /* trust-add CERT: the maintenance verb.  Exit 0 added, 1 refused, 2 usage or I/O. */
 int cmd_trust_add(int argc, char *argv[]);
