@@ -50,3 +50,17 @@ void modguard_sha256(const uint8_t *data, size_t len, uint8_t out[32])
 	SHA256_Update(&c, data, len);
 	SHA256_Final(out, &c);
 }
+
+void modguard_sha256_split(const uint8_t *data, size_t split, size_t len, uint8_t head[32],
+			   uint8_t whole[32])
+{
+	SHA256_CTX c, h;
+
+	SHA256_Init(&c);
+	SHA256_Update(&c, data, split);
+	/* The state so far is plain data: a copy finishes the head on its own. */
+	h = c;
+	SHA256_Final(head, &h);
+	SHA256_Update(&c, data + split, len - split);
+	SHA256_Final(whole, &c);
+}

@@ -174,6 +174,13 @@ int modguard_hash_by_name(const char *name); /* returns OpenSSL NID or -ENOENT *
 const char *modguard_hash_name(int nid);
 /* SHA-256 of data. */
 void modguard_sha256(const uint8_t *data, size_t len, uint8_t out[32]);
+/*
+ * SHA-256 of data[0, split) into head and of data[0, len) into whole, in one
+ * pass over the data (split <= len): a signed module's signed part and the
+ * whole file, as verification and admission need them.
+ */
+void modguard_sha256_split(const uint8_t *data, size_t split, size_t len, uint8_t head[32],
+			   uint8_t whole[32]);
 
 /* ---- Signing ---------------------------------------------------------- */
 

@@ -127,6 +127,46 @@ static void test_baseline(void **state)
 	modguard_trust_free(t);
 }
 
+/*
+ * With the whole digest wanted, the signed part's digest comes from the same
+ * pass (modguard_sha256_split): a change anywhere in the signed part still
+ * fails the signature, and the whole digest follows the bytes.
+ */
+static void test_digest_one_pass(void **state)
+{
+	struct fixture *f = *state;
+	struct modguard_trust *t = trust_with(f, NULL, NULL, NULL);
+	struct modguard_verify_result res;
+	struct modguard_err err;
+	size_t at[] = { 0x40, f->signed_len / 2, f->signed_len - 1 };
+	uint8_t *copy = malloc(f->signed_len), want[32];
+
+	assert_non_null(copy);
+	for (size_t i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
+		memcpy(copy, f->signed_img, f->signed_len);
+		copy[at[i]] ^= 0x01;
+		memset(&err, 0, sizeof(err));
+		assert_int_not_equal(modguard_verify_image(t, copy, f->signed_len, MG_VERIFY_DIGEST,
+							   &res, &err),
+				     0);
+		assert_int_not_equal(err.reason, 0);
+	}
+	/* A flipped byte in the signed part: the signature no longer matches. */
+	memcpy(copy, f->signed_img, f->signed_len);
+	copy[f->signed_len / 2] ^= 0x01;
+	modguard_verify_image(t, copy, f->signed_len, MG_VERIFY_DIGEST, &res, &err);
+	assert_int_equal(err.reason, MG_E_BAD_SIGNATURE);
+	/* Unchanged: verifies, and the digest is the whole file's. */
+	assert_int_equal(modguard_verify_image(t, f->signed_img, f->signed_len, MG_VERIFY_DIGEST,
+					       &res, &err),
+			 0);
+	modguard_sha256(f->signed_img, f->signed_len, want);
+	assert_true(res.have_digest);
+	assert_memory_equal(res.module_sha256, want, 32);
+	free(copy);
+	modguard_trust_free(t);
+}
+
 static void test_deny_module(void **state)
 {
 	struct fixture *f = *state;
@@ -295,10 +335,11 @@ static void test_verify_negative(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_baseline),     cmocka_unit_test(test_deny_module),
-		cmocka_unit_test(test_deny_cert),    cmocka_unit_test(test_deny_unrelated),
-		cmocka_unit_test(test_deny_api),     cmocka_unit_test(test_malformed),
-		cmocka_unit_test(test_missing_file), cmocka_unit_test(test_verify_negative),
+		cmocka_unit_test(test_baseline),	cmocka_unit_test(test_digest_one_pass),
+		cmocka_unit_test(test_deny_module),	cmocka_unit_test(test_deny_cert),
+		cmocka_unit_test(test_deny_unrelated),	cmocka_unit_test(test_deny_api),
+		cmocka_unit_test(test_malformed),	cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_verify_negative),
 	};
 
 	return cmocka_run_group_tests_name("denylist", tests, setup, teardown);

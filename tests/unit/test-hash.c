@@ -83,6 +83,46 @@ static void test_sha256_vectors(void **state)
 	}
 }
 
+/*
+ * The one-pass split gives what two separate hashes give, at every split
+ * around SHA-256's 64-byte blocks and at both ends.
+ */
+static void test_sha256_split(void **state)
+{
+	static const size_t lens[] = { 0, 1, 63, 64, 65, 127, 128, 129, 1000, 4096 + 17 };
+	uint8_t *buf = malloc(4200), head[32], whole[32], want_head[32], want_whole[32];
+
+	assert_non_null(buf);
+	for (size_t i = 0; i < 4200; i++)
+		buf[i] = (uint8_t)(i * 131 + 7);
+	for (size_t l = 0; l < sizeof(lens) / sizeof(lens[0]); l++) {
+		size_t len = lens[l];
+
+		for (size_t split = 0; split <= len;
+		     split += (split < 140 || len - split < 140) ? 1 : 61) {
+			modguard_sha256_split(buf, split, len, head, whole);
+			modguard_sha256(buf, split, want_head);
+			modguard_sha256(buf, len, want_whole);
+			assert_memory_equal(head, want_head, 32);
+			assert_memory_equal(whole, want_whole, 32);
+		}
+	}
+	/* And a known answer: "abc" as the head of "abcdbcdecdef...". */
+	{
+		static const char *s = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+		char hex[65];
+
+		modguard_sha256_split((const uint8_t *)s, 3, strlen(s), head, whole);
+		test_hex(head, 32, hex);
+		assert_string_equal(
+			hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+		test_hex(whole, 32, hex);
+		assert_string_equal(
+			hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+	}
+	free(buf);
+}
+
 /* The tokens are part of the CLI and JSON contract: fixed by the spec, in enum order. */
 static void test_reason_tokens(void **state)
 {
@@ -126,9 +166,9 @@ static void test_reason_tokens(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_by_name),	      cmocka_unit_test(test_unknown_names),
-		cmocka_unit_test(test_legacy_names),  cmocka_unit_test(test_sha256_vectors),
-		cmocka_unit_test(test_reason_tokens),
+		cmocka_unit_test(test_by_name),	     cmocka_unit_test(test_unknown_names),
+		cmocka_unit_test(test_legacy_names), cmocka_unit_test(test_sha256_vectors),
+		cmocka_unit_test(test_sha256_split), cmocka_unit_test(test_reason_tokens),
 	};
 
 	return cmocka_run_group_tests_name("hash", tests, NULL, NULL);
