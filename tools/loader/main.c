@@ -133,7 +133,7 @@ static void usage(FILE *f)
  * OPENSSL_ia32cap) is closed by the guard: it refuses an exec of this
  * program that carries any environment, so callers pass none.
  */
-static void harden(bool keep_debug)
+static void harden(bool keep_debug, bool lean)
 {
 	const char *debug = getenv("MODGUARD_DEBUG");
 
@@ -142,7 +142,18 @@ static void harden(bool keep_debug)
 	setenv("PATH", "/usr/sbin:/usr/bin:/sbin:/bin", 1);
 	if (keep_debug)
 		setenv("MODGUARD_DEBUG", "1", 1);
-	OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_NO_ATEXIT, NULL);
+	/*
+	 * lean (admit, load): no legacy cipher and digest name tables either.
+	 * Filling them, and then copying them into the provider name map on the
+	 * first fetch, was a quarter of the instructions of a one-module admit;
+	 * lib/verify fetches its digests from the provider by name.  trust-add
+	 * keeps them: X509_verify() looks its digest up in those tables.
+	 */
+	OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_NO_ATEXIT |
+				    (lean ? OPENSSL_INIT_NO_ADD_ALL_CIPHERS |
+						     OPENSSL_INIT_NO_ADD_ALL_DIGESTS :
+					    0),
+			    NULL);
 }
 
 int main(int argc, char *argv[])
@@ -155,7 +166,8 @@ int main(int argc, char *argv[])
 		argv++;
 		argc--;
 	}
-	harden(debug);
+	harden(debug, argc >= 2 && (!strcmp(argv[1], "admit") || !strcmp(argv[1], "load") ||
+				    !strcmp(argv[1], "load-chain")));
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;
