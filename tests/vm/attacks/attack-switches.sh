@@ -39,7 +39,10 @@ attempt_switch "sysctl net.core.bpf_jit_harden=2" sysctl -w net.core.bpf_jit_har
 attempt_switch "sysctl kernel.unprivileged_bpf_disabled=1" sysctl -w kernel.unprivileged_bpf_disabled=1
 attempt_switch "sysctl kernel.kptr_restrict=2" sysctl -w kernel.kptr_restrict=2
 attempt_switch "sysctl kernel.perf_event_paranoid=-1" sysctl -w kernel.perf_event_paranoid=-1
-attempt_switch "sysctl kernel.stack_tracer_enabled=1" sysctl -w kernel.stack_tracer_enabled=1
+# The stack tracer, like the function tracer, on the LSM hooks' call sites
+# only (stack_trace_filter): on every function it patched the whole kernel,
+# and under TCG on a busy host that ran into soft lockups for 15 minutes.
+attempt_switch "sysctl kernel.stack_tracer_enabled=1 on security_* and bpf_lsm_*" sh -c "echo 'security_* bpf_lsm_*' >$T/stack_trace_filter && sysctl -w kernel.stack_tracer_enabled=1"
 attempt_switch "sysctl kernel.yama.ptrace_scope=0" sysctl -w kernel.yama.ptrace_scope=0
 attempt_switch "sysctl kernel.modprobe=/tmp/evil-modprobe" sysctl -w kernel.modprobe=/tmp/evil-modprobe
 attempt_switch "drop every cached inode and dentry (vm.drop_caches=3)" sysctl -w vm.drop_caches=3
