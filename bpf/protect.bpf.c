@@ -43,6 +43,9 @@
  *   protect_locked_down        integrity lockdown reasons, except
  *                              LOCKDOWN_MODULE_SIGNATURE (the guard decides that)
  *   protect_kernel_read_file, protect_kernel_load_data  kexec images
+ *   protect_sweep              (an iterator, not a hook) the writable shared
+ *                              mappings made before the lock: the trusted program
+ *                              kills their holders (tools/loader/protect.c)
  *
  * No vmlinux.h: only the fields read are declared, with preserve_access_index.
  */
@@ -66,8 +69,22 @@ struct mount {
 } __attribute__((preserve_access_index));
 
 struct vm_area_struct {
+	unsigned long vm_start;
+	unsigned long vm_end;
 	unsigned long vm_flags;
 	struct file *vm_file;
+} __attribute__((preserve_access_index));
+
+struct seq_file;
+
+struct bpf_iter_meta {
+	struct seq_file *seq;
+} __attribute__((preserve_access_index));
+
+struct bpf_iter__task_vma {
+	struct bpf_iter_meta *meta;
+	struct task_struct *task;
+	struct vm_area_struct *vma;
 } __attribute__((preserve_access_index));
 
 struct bpf_prog_aux {
@@ -93,6 +110,7 @@ struct bpf_map {
 #define S_IFBLK 0060000
 #define PROT_WRITE 0x2
 #define MAP_SHARED 0x01
+#define VM_WRITE 0x02
 #define VM_SHARED 0x08
 #define MS_REMOUNT 32
 #define MS_BIND 4096
@@ -558,6 +576,42 @@ int BPF_PROG(protect_file_mprotect, struct vm_area_struct *vma, unsigned long re
 		return refuse(MG_PR_BLOCKDEV);
 	if (file_guarded(file) && !trusted_task())
 		return refuse(MG_PR_WRITE);
+	return 0;
+}
+
+/*
+ * Writable shared mappings made before the lock.  Their page faults meet no
+ * hook, so they cannot be refused; they can only be found.  Run once by the
+ * trusted program after the lock, over every process's address space: each
+ * record names a holder, which the trusted program then kills.  Only a
+ * process with a mapping that is writable now (VM_WRITE) counts: making a
+ * VM_MAYWRITE mapping writable goes through protect_file_mprotect.
+ */
+SEC("iter/task_vma")
+int protect_sweep(struct bpf_iter__task_vma *ctx)
+{
+	struct vm_area_struct *vma = ctx->vma;
+	struct task_struct *task = ctx->task;
+	struct mg_sweep_rec r = {};
+	struct inode *inode;
+	struct file *file;
+
+	if (!vma || !task)
+		return 0;
+	if ((BPF_CORE_READ(vma, vm_flags) & (VM_SHARED | VM_WRITE)) != (VM_SHARED | VM_WRITE))
+		return 0;
+	file = BPF_CORE_READ(vma, vm_file);
+	if (!file)
+		return 0;
+	inode = BPF_CORE_READ(file, f_inode);
+	if (!file_guarded(file) && !guarded_blockdev(inode))
+		return 0;
+	r.dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	r.ino = BPF_CORE_READ(inode, i_ino);
+	r.start = BPF_CORE_READ(vma, vm_start);
+	r.end = BPF_CORE_READ(vma, vm_end);
+	r.tgid = BPF_CORE_READ(task, tgid);
+	bpf_seq_write(ctx->meta->seq, &r, sizeof(r));
 	return 0;
 }
 

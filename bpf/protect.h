@@ -85,4 +85,18 @@ enum mg_prot_rule {
 	MG_PR__MAX,
 };
 
+/*
+ * One writable shared mapping of a protected file, or of a block device under
+ * protected files, as the sweep at the lock reports it (protect_sweep, read
+ * through a task_vma iterator).
+ */
+struct mg_sweep_rec {
+	__u64 dev; /* of the mapped inode, kernel encoding */
+	__u64 ino;
+	__u64 start; /* the mapping, in the holder's address space */
+	__u64 end;
+	__u32 tgid; /* the holder */
+	__u32 pad;
+};
+
 #endif

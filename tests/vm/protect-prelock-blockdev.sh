@@ -1,8 +1,10 @@
 #!/bin/sh
 # vm-options: --disk
 # Block devices opened for writing before the lock.  The root file system's
-# disk (/dev/vdb) is held open O_RDWR by a shell, and a loop device writes
-# through to it, both before `modguard guard start`.  The guard must find
+# disk (/dev/vdb) is held open O_RDWR by a shell, mapped shared and writable
+# by another process, and a loop device writes through to it, all before
+# `modguard guard start`.  The mapping cannot be refused (page faults meet no
+# hook): its holder must be killed at the lock.  The guard must find
 # both (block devices have no i_writecount: it looks in every fd table and at
 # the loop devices), name them, attach its write hook, and then refuse the
 # writes through them.  The bytes written go to sector 0, which ext4 leaves
@@ -25,6 +27,9 @@ before=$(sector)
 	if cat /tmp/evil-sector >&3 2>/tmp/fd.err; then echo OK >/tmp/fd.res; else echo FAIL >/tmp/fd.res; fi
 ) &
 holder=$!
+# Mapped shared and writable, fd closed; writes "evil" to offset 0 on SIGUSR1.
+mgattack prelock-map $DISK /tmp/map.res >/tmp/map.ready 2>&1 &
+mapper=$!
 modprobe loop >/dev/null 2>&1
 [ -b /dev/loop0 ] || mknod /dev/loop0 b 7 0
 LOOP=/dev/loop0
@@ -40,6 +45,16 @@ check "guard start names the block device held by the shell ($dev, pid $holder)"
 check "guard start names the loop device's backing device" \
 	grep -q "WARNING: $DISK: backs a loop device since before the lock" /tmp/start.out
 check "guard start attached the write hook" grep -q 'write hook attached' /tmp/start.out
+kill -USR1 $mapper 2>/dev/null
+wait $mapper
+mst=$?
+after=$(sector)
+if [ $mst = 137 ] && [ ! -e /tmp/map.res ] && [ "$after" = "$before" ] &&
+	grep -q "WARNING: pid $mapper (mgattack) holds a writable shared mapping of $DISK from before the lock: killing it" /tmp/start.out; then
+	ok "$FAMILY: write to $DISK through a shared mapping made before the lock: holder killed at the lock (exit $mst), sector 0 unchanged: BLOCKED"
+else
+	not_ok "$FAMILY: write to $DISK through a shared mapping made before the lock: exit $mst, $(cat /tmp/map.res 2>/dev/null), sector 0 ${after}: BYPASSED"
+fi
 modguard guard status >/tmp/gs.out 2>&1
 check "guard status: write hook attached" grep -q '^write hook: attached' /tmp/gs.out
 

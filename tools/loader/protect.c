@@ -19,9 +19,12 @@
 #include <ftw.h>
 #include <glob.h>
 #include <limits.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/pidfd.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -74,6 +77,7 @@ static struct {
 	int inodes, devs, ids, mnts;
 	unsigned objects, ancestors, devices, bpf_ids, mounts;
 	unsigned writers, unknown; /* write access from before the lock */
+	unsigned killed, unrevoked; /* holders of writable shared mappings */
 	int err;
 } st;
 
@@ -483,8 +487,7 @@ static void send_signal_offsets(__s32 *sig, __s32 *sig_thread)
  */
 static void writer(const char *path, const char *why)
 {
-	msg("WARNING: %s: %s since before the lock; writes through it are refused from now "
-	    "on, but a writable shared mapping cannot be revoked: reboot to be sure",
+	msg("WARNING: %s: %s since before the lock; writes through it are refused from now on",
 	    path, why);
 	st.writers++;
 }
@@ -611,6 +614,156 @@ static void probe_writers(const struct policy *pol)
 	probe_blockdevs();
 }
 
+/* ---- Writable shared mappings from before the lock -------------------- */
+
+/*
+ * A page fault meets no LSM hook, so a writable shared mapping made before
+ * the lock keeps writing to the page cache whatever the hooks say.  It can
+ * only be taken away from its holder, and the only way to do that from
+ * outside is to end the process.  protect_sweep (an iterator over every
+ * task's mappings) lists them; each holder is killed, and the sweep repeats
+ * until it finds none, since a holder may fork before its turn.  New ones
+ * cannot appear: mmap and mprotect are refused from the lock on.
+ *
+ * Pid reuse: the holder's pidfd is taken first and the sweep then repeated;
+ * only a pid still listed in that second sweep is signalled, so the pidfd
+ * names a process that holds such a mapping (if the pid was reused in
+ * between, the new process holds one too, or is not listed).
+ */
+#define SWEEP_MAX 256
+#define SWEEP_ROUNDS 8
+
+/* One pass of the iterator: the number of mappings found; the first max are stored. */
+static ssize_t sweep(struct bpf_link *link, struct mg_sweep_rec *rec, size_t max)
+{
+	size_t total = 0, cap = max * sizeof(*rec);
+	int fd = bpf_iter_create(bpf_link__fd(link));
+	char buf[4096];
+
+	if (fd < 0)
+		return -1;
+	for (;;) {
+		ssize_t r = read(fd, buf, sizeof(buf));
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			int e = errno;
+
+			close(fd);
+			errno = e;
+			return -1;
+		}
+		if (r == 0)
+			break;
+		if (total < cap)
+			memcpy((char *)rec + total, buf,
+			       (size_t)r < cap - total ? (size_t)r : cap - total);
+		total += r;
+	}
+	close(fd);
+	return (ssize_t)(total / sizeof(*rec));
+}
+
+static bool listed(const struct mg_sweep_rec *rec, ssize_t n, __u32 tgid)
+{
+	for (ssize_t i = 0; i < n; i++)
+		if (rec[i].tgid == tgid)
+			return true;
+	return false;
+}
+
+static void holder_name(const struct mg_sweep_rec *r, char *comm, size_t clen, char *path,
+			size_t plen)
+{
+	char p[96];
+	ssize_t l;
+	FILE *f;
+
+	snprintf(comm, clen, "?");
+	snprintf(p, sizeof(p), "/proc/%u/comm", r->tgid);
+	f = fopen(p, "re");
+	if (f) {
+		if (fgets(comm, (int)clen, f))
+			comm[strcspn(comm, "\n")] = 0;
+		fclose(f);
+	}
+	snprintf(p, sizeof(p), "/proc/%u/map_files/%llx-%llx", r->tgid,
+		 (unsigned long long)r->start, (unsigned long long)r->end);
+	l = readlink(p, path, plen - 1);
+	if (l < 0)
+		snprintf(path, plen, "inode %llu on %u:%u", (unsigned long long)r->ino,
+			 (unsigned)(r->dev >> 20), (unsigned)(r->dev & 0xfffff));
+	else
+		path[l] = 0;
+}
+
+static void revoke_mappings(struct bpf_program *sweeper)
+{
+	static struct mg_sweep_rec first[SWEEP_MAX], again[SWEEP_MAX];
+	struct bpf_link *link = bpf_program__attach_iter(sweeper, NULL);
+	pid_t self = getpid();
+	ssize_t n = 0;
+
+	if (!link) {
+		msg("WARNING: cannot look for writable shared mappings of protected files: %s",
+		    strerror(errno));
+		st.unrevoked++;
+		return;
+	}
+	for (int round = 0; round < SWEEP_ROUNDS; round++) {
+		int pidfd[SWEEP_MAX];
+		ssize_t m;
+
+		n = sweep(link, first, SWEEP_MAX);
+		if (n <= 0)
+			break;
+		n = n > SWEEP_MAX ? SWEEP_MAX : n;
+		for (ssize_t i = 0; i < n; i++)
+			pidfd[i] = (pid_t)first[i].tgid == self || listed(first, i, first[i].tgid) ?
+					   -1 :
+					   pidfd_open(first[i].tgid, 0);
+		m = sweep(link, again, SWEEP_MAX);
+		for (ssize_t i = 0; i < n; i++) {
+			char comm[32], path[PATH_MAX];
+			struct pollfd pfd = { .fd = pidfd[i], .events = POLLIN };
+
+			if (pidfd[i] < 0)
+				continue;
+			if (m > 0 && listed(again, m > SWEEP_MAX ? SWEEP_MAX : m, first[i].tgid)) {
+				holder_name(&first[i], comm, sizeof(comm), path, sizeof(path));
+				msg("WARNING: pid %u (%s) holds a writable shared mapping of %s from "
+				    "before the lock: killing it",
+				    first[i].tgid, comm, path);
+				if (pidfd_send_signal(pidfd[i], SIGKILL, NULL, 0) == 0) {
+					st.killed++;
+					poll(&pfd, 1,
+					     2000); /* its mm goes before it becomes a zombie */
+				}
+			}
+			close(pidfd[i]);
+		}
+	}
+	if (n > 0) {
+		n = sweep(link, first, SWEEP_MAX);
+		if (n > 0) {
+			char comm[32], path[PATH_MAX];
+
+			holder_name(&first[0], comm, sizeof(comm), path, sizeof(path));
+			msg("WARNING: %zd writable shared mappings of protected files remain, such "
+			    "as pid %u (%s) on %s: they cannot be revoked; reboot to be sure",
+			    n, first[0].tgid, comm, path);
+			st.unrevoked += n;
+		}
+	}
+	if (n < 0) {
+		msg("WARNING: cannot look for writable shared mappings of protected files: %s",
+		    strerror(errno));
+		st.unrevoked++;
+	}
+	bpf_link__destroy(link);
+}
+
 static int pin_map(struct bpf_map *map, const char *name)
 {
 	char path[PATH_MAX];
@@ -728,6 +881,7 @@ int protect_start(const struct policy *pol)
 	    pin_map(skel->maps.prot_ids, "ids") || pin_map(skel->maps.prot_stats, "stats"))
 		goto out;
 	bpf_object__for_each_program(p, skel->obj) if (p != skel->progs.protect_file_permission &&
+						       p != skel->progs.protect_sweep &&
 						       attach_pin(p)) goto out;
 	phase("self-protection: attach and pin");
 	/* Only now, with write opens refused: does anything still write? */
@@ -740,6 +894,12 @@ int protect_start(const struct policy *pol)
 		       "%u files unchecked)\n",
 		       st.writers, st.unknown);
 	}
+	/* Mappings: with mmap and mprotect refused, what is left can be swept. */
+	revoke_mappings(skel->progs.protect_sweep);
+	phase("self-protection: sweep for writable shared mappings");
+	if (st.killed)
+		printf("self-protection: holders of writable shared mappings killed: %u\n",
+		       st.killed);
 	/* Seal: the pins themselves, now that they all exist. */
 	protect_path(MG_PIN_DIR);
 	protect_path(MG_PROTECT_PIN_DIR);

@@ -37,6 +37,13 @@ mgattack prelock $POL /tmp/prelock.pol /etc/src-file >/tmp/prelock.pol.ready 2>&
 p1=$!
 mgattack prelock $LDR /tmp/prelock.ldr /etc/src-file >/tmp/prelock.ldr.ready 2>&1 &
 p2=$!
+# A writable shared mapping of the policy whose fd is already closed, and the
+# same for an unprotected file (the control: it must survive and write).
+echo "mapped before the lock" >/etc/src-map
+mgattack prelock-map $POL /tmp/prelock.map >/tmp/prelock.map.ready 2>&1 &
+p3=$!
+mgattack prelock-map /etc/src-map /tmp/prelock.ctl >/tmp/prelock.ctl.ready 2>&1 &
+p4=$!
 sleep 1
 pol_before=$(astate $POL)
 ldr_before=$(astate $LDR)
@@ -49,6 +56,33 @@ if grep -q "WARNING: $POL: open for writing since before the lock" /tmp/start.ou
 else
 	not_ok "$FAMILY: guard start did not report the writers from before the lock"
 	sed 's/^/#   /' /tmp/start.out
+fi
+# The mapping cannot be refused (page faults meet no hook): guard start must
+# have killed its holder, and only it.
+_att_n=$((_att_n + 1))
+kill -USR1 $p3 2>/dev/null
+wait $p3
+st3=$?
+pol_after=$(astate $POL)
+if [ $st3 = 137 ] && [ ! -e /tmp/prelock.map ] && [ "$pol_after" = "$pol_before" ] &&
+	grep -q "WARNING: pid $p3 (mgattack) holds a writable shared mapping of $POL from before the lock: killing it" /tmp/start.out &&
+	grep -q 'self-protection: holders of writable shared mappings killed: 1' /tmp/start.out; then
+	_att_blocked=$((_att_blocked + 1))
+	ok "$FAMILY: write through a shared mapping of $POL made before the lock: holder killed at the lock (exit $st3), $POL unchanged: BLOCKED"
+else
+	_att_bypassed=$((_att_bypassed + 1))
+	not_ok "$FAMILY: write through a shared mapping of $POL made before the lock: exit $st3, $(cat /tmp/prelock.map 2>/dev/null): BYPASSED"
+	diag "before: $pol_before"
+	diag "after:  $pol_after"
+	sed 's/^/#   /' /tmp/start.out
+fi
+kill -USR1 $p4
+wait $p4
+st4=$?
+if [ $st4 = 0 ] && grep -q '^map OK$' /tmp/prelock.ctl && [ "$(head -c 4 /etc/src-map)" = evil ]; then
+	ok "$FAMILY: a shared mapping of an unprotected file made before the lock survives it and writes"
+else
+	not_ok "$FAMILY: the mapping of an unprotected file: exit $st4, $(cat /tmp/prelock.ctl 2>/dev/null), $(head -c 4 /etc/src-map)"
 fi
 kill -USR1 $p1 $p2
 wait $p1 $p2

@@ -23,6 +23,9 @@
  *                          write, pwrite, ftruncate, fallocate, splice,
  *                          copy_file_range, sendfile, io_uring write, mmap,
  *                          mprotect with that fd; one line per try to OUT
+ *   prelock-map F OUT      map F shared and writable, close the fd, wait for
+ *                          SIGUSR1, then write "evil" through the mapping and
+ *                          msync; "map OK" or "map ERRNO" to OUT
  *   move-mount FROM TO     open_tree(OPEN_TREE_CLONE) + move_mount
  *   fsmount-tmpfs TO       fsopen/fsconfig/fsmount + move_mount
  *   umount D [lazy]
@@ -346,6 +349,39 @@ static int cmd_prelock(const char *path, const char *out, const char *src)
 
 			fprintf(f, "%s %s\n", hows[i], n ? n : "E?");
 		}
+	}
+	fclose(f);
+	return 0;
+}
+
+static int cmd_prelock_map(const char *path, const char *out)
+{
+	int fd = open(path, O_RDWR);
+	char *p;
+	FILE *f;
+	int r;
+
+	TRY("open", fd);
+	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		return fail("mmap");
+	close(fd); /* the mapping alone keeps the file writable */
+	signal(SIGUSR1, on_usr1);
+	puts("READY");
+	fflush(stdout);
+	while (!go)
+		pause();
+	memcpy(p, "evil", 4);
+	r = msync(p, 4096, MS_SYNC);
+	f = fopen(out, "we");
+	if (!f)
+		return fail("open out");
+	if (r == 0) {
+		fprintf(f, "map OK\n");
+	} else {
+		const char *n = strerrorname_np(errno);
+
+		fprintf(f, "map %s\n", n ? n : "E?");
 	}
 	fclose(f);
 	return 0;
@@ -942,6 +978,8 @@ int main(int argc, char **argv)
 		return cmd_iouring_write(a);
 	if (!strcmp(c, "prelock"))
 		return cmd_prelock(a, b, argc > 4 ? argv[4] : "/proc/self/exe");
+	if (!strcmp(c, "prelock-map"))
+		return cmd_prelock_map(a, b);
 	if (!strcmp(c, "move-mount"))
 		return cmd_move_mount(a, b);
 	if (!strcmp(c, "move-mount-move"))
