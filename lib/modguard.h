@@ -257,6 +257,29 @@ int modguard_verify_image(const struct modguard_trust *t, const uint8_t *buf, si
 			  unsigned flags, struct modguard_verify_result *res,
 			  struct modguard_err *err);
 
+/*
+ * Digests of an image that the caller already computed from the very same
+ * buffer, in one pass (modguard_sha256_split): the trusted program hashes a
+ * module for the admitted map before it knows whether it must verify it.
+ * body is the SHA-256 of buf[0, body_len), whole that of buf[0, len).
+ */
+struct modguard_digests {
+	size_t body_len;
+	uint8_t body[32];
+	uint8_t whole[32];
+};
+
+/*
+ * As modguard_verify_image, reusing d (may be NULL) instead of hashing
+ * again: body when the signature is SHA-256 and its signed part is exactly
+ * d->body_len bytes, whole when that matches too.  Otherwise d is ignored.
+ * The result is the same as modguard_verify_image's whenever d holds the
+ * buffer's true digests; the caller vouches for that.
+ */
+int modguard_verify_image_with(const struct modguard_trust *t, const uint8_t *buf, size_t len,
+			       unsigned flags, const struct modguard_digests *d,
+			       struct modguard_verify_result *res, struct modguard_err *err);
+
 /* As above, but buf may be compressed; decompressed with MODGUARD_MAX_MODULE cap. */
 int modguard_verify_buffer(const struct modguard_trust *t, const uint8_t *buf, size_t len,
 			   unsigned flags, struct modguard_verify_result *res,

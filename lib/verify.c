@@ -197,13 +197,19 @@ int modguard_verify_image(const struct modguard_trust *t, const uint8_t *buf, si
 			  unsigned flags, struct modguard_verify_result *res,
 			  struct modguard_err *err)
 {
+	return modguard_verify_image_with(t, buf, len, flags, NULL, res, err);
+}
+
+int modguard_verify_image_with(const struct modguard_trust *t, const uint8_t *buf, size_t len,
+			       unsigned flags, const struct modguard_digests *d,
+			       struct modguard_verify_result *res, struct modguard_err *err)
+{
 	_cleanup_(cms_freep) CMS_ContentInfo *cms = NULL;
-	_cleanup_(md_freep) EVP_MD *fetched = NULL;
+	_cleanup_(md_freep) EVP_MD *md = NULL;
 	struct modguard_trailer tr;
 	CMS_SignerInfo *si;
 	X509_ALGOR *dig_alg, *sig_alg;
 	const struct mg_cert *c = NULL;
-	const EVP_MD *md;
 	uint8_t digest[EVP_MAX_MD_SIZE], whole[32];
 	unsigned dlen;
 	bool legacy, want_whole, have_whole = false;
@@ -246,8 +252,13 @@ int modguard_verify_image(const struct modguard_trust *t, const uint8_t *buf, si
 	 */
 	want_whole = t->n_deny_mod || (flags & MG_VERIFY_DIGEST);
 	/* Fetched, not looked up by NID: the trusted program has no legacy name tables. */
-	md = fetched = EVP_MD_fetch(NULL, OBJ_nid2sn(nid), NULL);
-	if (md && nid == NID_sha256 && want_whole) {
+	md = EVP_MD_fetch(NULL, OBJ_nid2sn(nid), NULL);
+	if (md && nid == NID_sha256 && d && d->body_len == tr.body_len) {
+		memcpy(digest, d->body, 32);
+		memcpy(whole, d->whole, 32);
+		dlen = 32;
+		have_whole = true;
+	} else if (md && nid == NID_sha256 && want_whole) {
 		modguard_sha256_split(buf, tr.body_len, len, digest, whole);
 		dlen = 32;
 		have_whole = true;

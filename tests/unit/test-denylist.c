@@ -167,6 +167,53 @@ static void test_digest_one_pass(void **state)
 	modguard_trust_free(t);
 }
 
+/*
+ * Digests handed in by the caller (the trusted program's one pass): used
+ * when they fit the signature, ignored when they do not.
+ */
+static void test_digests_reused(void **state)
+{
+	struct fixture *f = *state;
+	struct modguard_trust *t = trust_with(f, NULL, NULL, NULL);
+	struct modguard_verify_result want, res;
+	struct modguard_trailer tr;
+	struct modguard_digests d;
+	struct modguard_err err = { 0 };
+
+	assert_int_equal(modguard_trailer_parse(f->signed_img, f->signed_len, &tr, &err), 0);
+	assert_int_equal(modguard_verify_image(t, f->signed_img, f->signed_len, MG_VERIFY_DIGEST,
+					       &want, &err),
+			 0);
+	modguard_sha256_split(f->signed_img, tr.body_len, f->signed_len, d.body, d.whole);
+	d.body_len = tr.body_len;
+	/* The true digests: the same answer as hashing again. */
+	assert_int_equal(modguard_verify_image_with(t, f->signed_img, f->signed_len,
+						    MG_VERIFY_DIGEST, &d, &res, &err),
+			 0);
+	assert_string_equal(res.signer, want.signer);
+	assert_memory_equal(res.module_sha256, want.module_sha256, 32);
+	/* A wrong signed-part digest is used, so the signature fails: proof of reuse. */
+	d.body[7] ^= 0x01;
+	memset(&err, 0, sizeof(err));
+	assert_int_not_equal(modguard_verify_image_with(t, f->signed_img, f->signed_len,
+							MG_VERIFY_DIGEST, &d, &res, &err),
+			     0);
+	assert_int_equal(err.reason, MG_E_BAD_SIGNATURE);
+	/* Digests of another length of signed part do not fit: hashed afresh. */
+	d.body_len = tr.body_len - 1;
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(modguard_verify_image_with(t, f->signed_img, f->signed_len,
+						    MG_VERIFY_DIGEST, &d, &res, &err),
+			 0);
+	assert_memory_equal(res.module_sha256, want.module_sha256, 32);
+	/* No digests at all: as modguard_verify_image. */
+	assert_int_equal(modguard_verify_image_with(t, f->signed_img, f->signed_len,
+						    MG_VERIFY_DIGEST, NULL, &res, &err),
+			 0);
+	assert_memory_equal(res.module_sha256, want.module_sha256, 32);
+	modguard_trust_free(t);
+}
+
 static void test_deny_module(void **state)
 {
 	struct fixture *f = *state;
@@ -335,11 +382,11 @@ static void test_verify_negative(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_baseline),	cmocka_unit_test(test_digest_one_pass),
-		cmocka_unit_test(test_deny_module),	cmocka_unit_test(test_deny_cert),
-		cmocka_unit_test(test_deny_unrelated),	cmocka_unit_test(test_deny_api),
-		cmocka_unit_test(test_malformed),	cmocka_unit_test(test_missing_file),
-		cmocka_unit_test(test_verify_negative),
+		cmocka_unit_test(test_baseline),       cmocka_unit_test(test_digest_one_pass),
+		cmocka_unit_test(test_digests_reused), cmocka_unit_test(test_deny_module),
+		cmocka_unit_test(test_deny_cert),      cmocka_unit_test(test_deny_unrelated),
+		cmocka_unit_test(test_deny_api),       cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_missing_file),   cmocka_unit_test(test_verify_negative),
 	};
 
 	return cmocka_run_group_tests_name("denylist", tests, setup, teardown);

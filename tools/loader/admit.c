@@ -273,7 +273,7 @@ static const char *load_strerror(int e)
  * module costs little more than insmod.  False when the guard is not running;
  * otherwise the SHA-256 is left in digest.
  */
-static bool already_admitted(const uint8_t *raw, size_t len, uint8_t digest[MG_HASH_LEN])
+static bool already_admitted(const uint8_t digest[MG_HASH_LEN])
 {
 	/* Opened once per process: load-chain asks for every module of a modprobe plan. */
 	static int fd = -2;
@@ -286,7 +286,6 @@ static bool already_admitted(const uint8_t *raw, size_t len, uint8_t digest[MG_H
 	}
 	if (fd < 0)
 		return false;
-	modguard_sha256(raw, len, digest);
 	return bpf_map_lookup_elem(fd, digest, &val) == 0;
 }
 
@@ -303,6 +302,8 @@ static int load_one(struct modguard_trust **trust, const struct policy *pol, con
 	size_t raw_len, image_len;
 	enum modguard_comp comp;
 	uint8_t digest[MG_HASH_LEN];
+	struct modguard_digests dg = { 0 }, *known = NULL;
+	struct modguard_trailer tr;
 	bool admitted;
 	int r, e, ret = EXIT_USAGE;
 
@@ -312,9 +313,23 @@ static int load_one(struct modguard_trust **trust, const struct policy *pol, con
 		return EXIT_USAGE;
 	}
 	phase("load: read the file");
-	admitted = already_admitted(raw, raw_len, digest);
-	phase("load: SHA-256 and the admitted map");
+	/*
+	 * One pass over the file gives its SHA-256 (the admitted map's key) and,
+	 * for an uncompressed module, the signed part's, which verification
+	 * needs if the module is not admitted.
+	 */
 	comp = modguard_comp_detect(raw, raw_len);
+	if (comp == MG_COMP_NONE && modguard_trailer_parse(raw, raw_len, &tr, &err) == 0) {
+		modguard_sha256_split(raw, tr.body_len, raw_len, dg.body, dg.whole);
+		dg.body_len = tr.body_len;
+		known = &dg;
+	} else {
+		modguard_sha256(raw, raw_len, dg.whole);
+		memset(&err, 0, sizeof(err)); /* verification reports it again, fully */
+	}
+	memcpy(digest, dg.whole, sizeof(digest));
+	admitted = already_admitted(digest);
+	phase("load: SHA-256 and the admitted map");
 	if (comp != MG_COMP_NONE) {
 		if (modguard_decompress(comp, raw, raw_len, MODGUARD_MAX_MODULE, &image, &image_len,
 					&err)) {
@@ -345,7 +360,7 @@ static int load_one(struct modguard_trust **trust, const struct policy *pol, con
 	}
 	phase("load: read the trust store");
 	memset(&res, 0, sizeof(res));
-	r = modguard_verify_image(*trust, image, image_len, 0, &res, &err);
+	r = modguard_verify_image_with(*trust, image, image_len, 0, known, &res, &err);
 	phase("load: verify the signature");
 	if (r) {
 		int fd;
