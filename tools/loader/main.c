@@ -156,32 +156,40 @@ static void harden(bool keep_debug, bool lean)
 			    NULL);
 }
 
+/* The verbs; lean: start OpenSSL without its legacy name tables (see harden). */
+static const struct verb {
+	const char *name;
+	int (*fn)(int argc, char *argv[]);
+	bool lean;
+} verbs[] = {
+	{ "guard", cmd_guard, false },
+	{ "admit", cmd_admit, true },
+	{ "load", cmd_load, true },
+	{ "load-chain", cmd_load_chain, true },
+	{ "trust-add", cmd_trust_add, false },
+};
+
 int main(int argc, char *argv[])
 {
 	/* --debug: MODGUARD_DEBUG, which the callers cannot pass as a variable. */
 	bool debug = argc >= 2 && !strcmp(argv[1], "--debug");
+	const struct verb *v = NULL;
 
 	if (debug) {
 		argv[1] = argv[0];
 		argv++;
 		argc--;
 	}
-	harden(debug, argc >= 2 && (!strcmp(argv[1], "admit") || !strcmp(argv[1], "load") ||
-				    !strcmp(argv[1], "load-chain")));
+	for (size_t i = 0; argc >= 2 && i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		if (!strcmp(argv[1], verbs[i].name))
+			v = &verbs[i];
+	harden(debug, v && v->lean);
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (!strcmp(argv[1], "guard"))
-		return cmd_guard(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "admit"))
-		return cmd_admit(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "load"))
-		return cmd_load(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "load-chain"))
-		return cmd_load_chain(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "trust-add"))
-		return cmd_trust_add(argc - 1, argv + 1);
+	if (v)
+		return v->fn(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
 		usage(stdout);
 		return EXIT_OK;
