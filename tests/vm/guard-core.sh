@@ -43,6 +43,19 @@ else
 	not_ok "guard status: enforce, trust_kernel_keys yes"
 	sed 's/^/#   /' /tmp/status
 fi
+# fast_kernel_hash (default yes): the accelerated SHA-256 module was loaded
+# through the guard (decided by the kernel's keys), and IMA hashes modules on
+# its ahash path.  Every admitted load below then proves that path gives the
+# digest the trusted program computed.
+if [ "$(cat /sys/module/ima/parameters/ahash_minsize)" = 4096 ] && module_loaded sha256_ssse3 &&
+	grep -q '^kernel_hash: sha256-[a-z0-9]* (IMA.s ahash path, files of 4096 bytes and more)' /tmp/status &&
+	grep -q 'allowed *kernel-keys *module_sig_check .*sha256-ssse3.ko' /tmp/status; then
+	ok "guard start: sha256_ssse3 loaded through the guard, IMA's ahash path from 4096 bytes: $(grep '^kernel_hash' /tmp/status)"
+else
+	not_ok "guard start: fast kernel hash"
+	cat /sys/module/ima/parameters/ahash_minsize
+	sed 's/^/#   /' /tmp/status
+fi
 
 # expect_exit CODE DESC CMD...: exit status exactly CODE.
 expect_exit() {

@@ -7,7 +7,8 @@
 
 mkdir -p /etc/modguard/trust.d /tmp/m
 cp "$MG_KEYS/owner.crt" /etc/modguard/trust.d/owner.crt
-printf 'mode = enforce\nloader_only = yes\n' >/etc/modguard/policy
+# fast_kernel_hash = no: IMA keeps its boot-time (generic) SHA-256 for the guard.
+printf 'mode = enforce\nloader_only = yes\nfast_kernel_hash = no\n' >/etc/modguard/policy
 for m in hello params; do
 	modguard sign -q -k "$MG_KEYS/owner.key" -c "$MG_KEYS/owner.crt" -o /tmp/m/$m.ko "$MG_MODULES/$m.ko"
 done
@@ -15,6 +16,13 @@ done
 expect_ok modguard guard start
 modguard guard status >/tmp/status 2>&1
 grep -q '^loader_only: yes' /tmp/status && ok "status shows loader_only yes" || not_ok "status shows loader_only yes"
+if [ "$(cat /sys/module/ima/parameters/ahash_minsize)" = 0 ] && ! module_loaded sha256_ssse3 &&
+	grep -q "^kernel_hash: IMA's boot-time transform" /tmp/status; then
+	ok "fast_kernel_hash = no: IMA's ahash path unused, sha256_ssse3 not loaded"
+else
+	not_ok "fast_kernel_hash = no"
+	sed 's/^/#   /' /tmp/status
+fi
 expect_ok modguard admit /tmp/m/hello.ko
 
 dmesg_mark

@@ -13,7 +13,9 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/utsname.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -33,6 +35,9 @@
 #define SIG_ENFORCE "/sys/module/module/parameters/sig_enforce"
 #define MODULES_DISABLED "/proc/sys/kernel/modules_disabled"
 #define FALLBACK_PENDING MODGUARD_RUNDIR "/fallback-pending"
+#define IMA_AHASH_MINSIZE "/sys/module/ima/parameters/ahash_minsize"
+/* Files of at least this many bytes take IMA's ahash path: every module does. */
+#define FAST_HASH_MINSIZE "4096"
 
 static const char *const rule_names[MG_RULE__MAX] = {
 	[MG_RULE_ADMITTED] = "admitted",
@@ -187,6 +192,104 @@ static void fallback(const struct policy *p, bool boot)
 	msg("WARNING: guard not running: set module.sig_enforce = 1, only modules the kernel's own keys verify can load; kernel.modules_disabled = 1 follows once the boot-time modules are loaded (modguard-fallback.service)");
 }
 
+/* ---- The kernel's SHA-256 of each module --------------------------------- */
+
+/*
+ * The fastest SHA-256 driver the kernel has besides its generic C code
+ * (sha256-ni, sha256-avx2...), from /proc/crypto; false if there is none.
+ */
+static bool fast_sha256(char *driver, size_t len)
+{
+	char line[256], name[64] = "", drv[64] = "", internal[8] = "";
+	int prio = 0, best = -1;
+	FILE *f = fopen("/proc/crypto", "re");
+
+	if (!f)
+		return false;
+	for (bool more = true; more;) {
+		more = fgets(line, sizeof(line), f) != NULL;
+		if (more && line[0] != '\n') {
+			if (sscanf(line, "name : %63s", name) != 1 &&
+			    sscanf(line, "driver : %63s", drv) != 1 &&
+			    sscanf(line, "priority : %d", &prio) != 1)
+				sscanf(line, "internal : %7s", internal);
+			continue;
+		}
+		/* The end of one algorithm's block. */
+		if (!strcmp(name, "sha256") && strcmp(drv, "sha256-generic") &&
+		    strcmp(internal, "yes") && prio > best) {
+			best = prio;
+			snprintf(driver, len, "%s", drv);
+		}
+		name[0] = drv[0] = internal[0] = 0;
+		prio = 0;
+	}
+	fclose(f);
+	return best >= 0;
+}
+
+/* ima.ahash_minsize: 0 (the ahash path unused), or -1 when IMA has no such parameter. */
+static long ahash_minsize(void)
+{
+	char cur[32];
+	int fd = open(IMA_AHASH_MINSIZE, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, cur, sizeof(cur) - 1);
+	close(fd);
+	cur[n > 0 ? n : 0] = 0;
+	return n > 0 ? atol(cur) : -1;
+}
+
+/*
+ * The guard hashes every module the kernel reads (bpf_ima_file_hash).  That
+ * goes through IMA's hash transform, allocated at boot before any module
+ * could bring a faster SHA-256: IMA's generic C code, about twice the
+ * instructions per byte of the AVX2 code and many times those of the SHA
+ * extensions.  IMA's other path, for files of at least ima.ahash_minsize
+ * bytes, allocates its transform on first use and so gets the fastest
+ * driver registered by then.  The digest is the same either way, and writing
+ * the parameter back (root can) only makes hashing slower again.
+ *
+ * The faster driver is a module (sha256-ssse3 on x86), which udev would
+ * load after the guard has started.  It is loaded here instead, before any
+ * other module, through finit_module: the guard decides on it as on any
+ * other (the kernel's own keys, rule a).  Policy fast_kernel_hash = no
+ * leaves IMA as it is.
+ */
+static void fast_kernel_hash(const struct policy *pol)
+{
+	char driver[64], path[PATH_MAX];
+	struct utsname u;
+	int fd, r;
+
+	if (!pol->fast_kernel_hash || ahash_minsize() < 0)
+		return;
+	/* With trust_kernel_keys = no nothing is admitted yet: it would be refused. */
+	if (!fast_sha256(driver, sizeof(driver)) && pol->trust_kernel_keys && uname(&u) == 0) {
+		snprintf(path, sizeof(path),
+			 "/lib/modules/%s/kernel/arch/x86/crypto/sha256-ssse3.ko", u.release);
+		fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd >= 0) {
+			r = syscall(SYS_finit_module, fd, "", 0);
+			if (r && errno != EEXIST)
+				msg("kernel hash: %s: %s", path, strerror(errno));
+			close(fd);
+		}
+	}
+	if (!fast_sha256(driver, sizeof(driver))) {
+		printf("kernel hash: IMA's generic SHA-256 (no faster driver registered)\n");
+		return;
+	}
+	if (ahash_minsize() == 0 && (r = write_knob(IMA_AHASH_MINSIZE, FAST_HASH_MINSIZE))) {
+		msg("kernel hash: %s: %s", IMA_AHASH_MINSIZE, strerror(-r));
+		return;
+	}
+	printf("kernel hash: %s, through IMA's ahash path\n", driver);
+}
+
 static bool kernel_has_func(const char *name)
 {
 	struct btf *btf = btf__load_vmlinux_btf();
@@ -311,6 +414,7 @@ static int guard_start(bool boot)
 		       "" :
 		       ", kernel without CONFIG_MODULE_SIG: enforcing at read");
 	guard_bpf__destroy(skel); /* pinned links and maps stay */
+	fast_kernel_hash(&pol);
 	return EXIT_OK;
 fail:
 	guard_bpf__destroy(skel);
@@ -465,6 +569,16 @@ static int guard_status(void)
 	printf("trust_kernel_keys: %s\n", cfg.trust_kernel_keys ? "yes" : "no");
 	printf("loader_only: %s\n", cfg.loader_only ? "yes" : "no");
 	printf("kernel_module_sig: %s\n", cfg.kernel_modsig ? "yes" : "no");
+	{
+		char driver[64];
+		long min = ahash_minsize();
+
+		if (min > 0 && fast_sha256(driver, sizeof(driver)))
+			printf("kernel_hash: %s (IMA's ahash path, files of %ld bytes and more)\n",
+			       driver, min);
+		else
+			printf("kernel_hash: IMA's boot-time transform\n");
+	}
 	printf("trusted_binary: dev %u:%u ino %llu\n", (unsigned)(cfg.trusted_dev >> 20),
 	       (unsigned)(cfg.trusted_dev & 0xfffff), (unsigned long long)cfg.trusted_ino);
 	printf("admitted: %u\n", admitted);

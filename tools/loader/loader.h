@@ -32,6 +32,8 @@ struct policy {
 	bool permissive;
 	bool trust_kernel_keys;
 	bool loader_only;
+	/* Let IMA hash with the accelerated SHA-256 driver (guard start). */
+	bool fast_kernel_hash;
 	enum fallback fallback;
 	/* "protect = PATH" lines (repeatable): added to the protected set. */
 	char *protect[POLICY_PROTECT_MAX];

@@ -47,7 +47,9 @@ int policy_load(const char *path, struct policy *p)
 	FILE *f;
 	int ret = -1;
 
-	*p = (struct policy){ .trust_kernel_keys = true, .fallback = FALLBACK_MODULES_DISABLED };
+	*p = (struct policy){ .trust_kernel_keys = true,
+			      .fast_kernel_hash = true,
+			      .fallback = FALLBACK_MODULES_DISABLED };
 
 	f = fopen(path, "re");
 	if (!f) {
@@ -103,6 +105,14 @@ int policy_load(const char *path, struct policy *p)
 				p->trust_kernel_keys = b;
 			else
 				p->loader_only = b;
+		} else if (!strcmp(k, "fast_kernel_hash")) {
+			bit = 16;
+			if (parse_bool(v, &b)) {
+				msg("%s:%u: %s must be yes or no, found \"%s\"", path, lineno, k,
+				    v);
+				goto out;
+			}
+			p->fast_kernel_hash = b;
 		} else if (!strcmp(k, "fallback")) {
 			bit = 8;
 			if (!strcmp(v, "modules_disabled"))
@@ -128,7 +138,7 @@ int policy_load(const char *path, struct policy *p)
 			}
 			continue;
 		} else {
-			msg("%s:%u: unknown key \"%s\" (known: mode, trust_kernel_keys, loader_only, fallback, protect)",
+			msg("%s:%u: unknown key \"%s\" (known: mode, trust_kernel_keys, loader_only, fast_kernel_hash, fallback, protect)",
 			    path, lineno, k);
 			goto out;
 		}
