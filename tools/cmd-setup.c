@@ -40,6 +40,8 @@ static const char policy_text[] =
 	"mode = enforce\n"
 	"trust_kernel_keys = yes\n"
 	"loader_only = no\n"
+	"# The kernel's SHA-256 of each module with its fastest driver (IMA's ahash path).\n"
+	"fast_kernel_hash = yes\n"
 	"# What happens if the guard cannot start: modules_disabled (fail closed) or none.\n"
 	"fallback = modules_disabled\n"
 	"# Also protected until reboot: the record of modules loaded before the guard,\n"

@@ -606,6 +606,8 @@ int cmd_status(int argc, char *argv[])
 		/* Attached only when a protected file was open for writing at the lock. */
 		if ((v = kv_get(&g, "write hook")))
 			printf("write hook:   %s\n", v);
+		if ((v = kv_get(&g, "kernel_hash")))
+			printf("kernel hash:  %s\n", v);
 		if (g.error[0] && !g.running)
 			printf("loader:       %s\n", g.error);
 		printf("policy:       %s/policy%s\n", MODGUARD_SYSCONFDIR,
