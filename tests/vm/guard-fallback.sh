@@ -26,6 +26,8 @@ policy_errors() {
 	bad_policy "duplicate" 'loader_only = no\n# ok\nloader_only = yes\n' 'policy:3: "loader_only" set twice'
 	bad_policy "no equals" 'mode enforce\n' 'policy:1: expected "key = value"'
 	bad_policy "bad bool" 'trust_kernel_keys = maybe\n' 'policy:1: trust_kernel_keys must be yes or no, found "maybe"'
+	bad_policy "bad fast_kernel_hash" 'fast_kernel_hash = fast\n' 'policy:1: fast_kernel_hash must be yes or no, found "fast"'
+	bad_policy "fast_kernel_hash twice" 'fast_kernel_hash = yes\nfast_kernel_hash = no\n' 'policy:2: "fast_kernel_hash" set twice'
 }
 
 mountpoint -q /sys/kernel/security || mount -t securityfs securityfs /sys/kernel/security

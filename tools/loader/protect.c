@@ -631,6 +631,7 @@ static void probe_writers(const struct policy *pol)
  * between, the new process holds one too, or is not listed).
  */
 #define SWEEP_MAX 256
+#define PROC_PID_INIT_INO 0xEFFFFFFCU /* the initial PID namespace's inode number */
 #define SWEEP_ROUNDS 8
 
 /* One pass of the iterator: the number of mappings found; the first max are stored. */
@@ -701,10 +702,19 @@ static void holder_name(const struct mg_sweep_rec *r, char *comm, size_t clen, c
 static void revoke_mappings(struct bpf_program *sweeper)
 {
 	static struct mg_sweep_rec first[SWEEP_MAX], again[SWEEP_MAX];
-	struct bpf_link *link = bpf_program__attach_iter(sweeper, NULL);
+	struct bpf_link *link;
 	pid_t self = getpid();
+	struct stat ns;
 	ssize_t n = 0;
 
+	/* The iterator reports pids as the initial PID namespace numbers them. */
+	if (stat("/proc/self/ns/pid", &ns) || ns.st_ino != PROC_PID_INIT_INO) {
+		msg("WARNING: not in the initial PID namespace: writable shared mappings of "
+		    "protected files are not looked for");
+		st.unrevoked++;
+		return;
+	}
+	link = bpf_program__attach_iter(sweeper, NULL);
 	if (!link) {
 		msg("WARNING: cannot look for writable shared mappings of protected files: %s",
 		    strerror(errno));
@@ -735,10 +745,10 @@ static void revoke_mappings(struct bpf_program *sweeper)
 				msg("WARNING: pid %u (%s) holds a writable shared mapping of %s from "
 				    "before the lock: killing it",
 				    first[i].tgid, comm, path);
+				/* Its memory goes before the pidfd says it has exited. */
 				if (pidfd_send_signal(pidfd[i], SIGKILL, NULL, 0) == 0) {
 					st.killed++;
-					poll(&pfd, 1,
-					     2000); /* its mm goes before it becomes a zombie */
+					poll(&pfd, 1, 2000);
 				}
 			}
 			close(pidfd[i]);

@@ -59,7 +59,6 @@ else
 fi
 # The mapping cannot be refused (page faults meet no hook): guard start must
 # have killed its holder, and only it.
-_att_n=$((_att_n + 1))
 kill -USR1 $p3 2>/dev/null
 wait $p3
 st3=$?
@@ -67,15 +66,14 @@ pol_after=$(astate $POL)
 if [ $st3 = 137 ] && [ ! -e /tmp/prelock.map ] && [ "$pol_after" = "$pol_before" ] &&
 	grep -q "WARNING: pid $p3 (mgattack) holds a writable shared mapping of $POL from before the lock: killing it" /tmp/start.out &&
 	grep -q 'self-protection: holders of writable shared mappings killed: 1' /tmp/start.out; then
-	_att_blocked=$((_att_blocked + 1))
-	ok "$FAMILY: write through a shared mapping of $POL made before the lock: holder killed at the lock (exit $st3), $POL unchanged: BLOCKED"
+	killed=yes
 else
-	_att_bypassed=$((_att_bypassed + 1))
-	not_ok "$FAMILY: write through a shared mapping of $POL made before the lock: exit $st3, $(cat /tmp/prelock.map 2>/dev/null): BYPASSED"
-	diag "before: $pol_before"
-	diag "after:  $pol_after"
+	killed=no
 	sed 's/^/#   /' /tmp/start.out
 fi
+judged $killed "write through a shared mapping of $POL made before the lock: holder killed at the lock (exit $st3), $POL unchanged" \
+	"write through a shared mapping of $POL made before the lock: exit $st3, $(cat /tmp/prelock.map 2>/dev/null)" \
+	"$pol_before" "$pol_after"
 kill -USR1 $p4
 wait $p4
 st4=$?
@@ -90,16 +88,9 @@ for t in pol ldr; do
 	if [ $t = pol ]; then f=$POL b=$pol_before; else f=$LDR b=$ldr_before; fi
 	a=$(astate $f)
 	while read -r how res; do
-		_att_n=$((_att_n + 1))
-		if [ "$res" != OK ] && [ "$a" = "$b" ]; then
-			_att_blocked=$((_att_blocked + 1))
-			ok "$FAMILY: $how through an fd of $f opened O_RDWR before the lock: refused ($res), $f unchanged: BLOCKED"
-		else
-			_att_bypassed=$((_att_bypassed + 1))
-			not_ok "$FAMILY: $how through an fd of $f opened O_RDWR before the lock: $res: BYPASSED"
-			diag "before: $b"
-			diag "after:  $a"
-		fi
+		[ "$res" != OK ] && [ "$a" = "$b" ] && blocked=yes || blocked=no
+		judged $blocked "$how through an fd of $f opened O_RDWR before the lock: refused ($res), $f unchanged" \
+			"$how through an fd of $f opened O_RDWR before the lock: $res" "$b" "$a"
 	done </tmp/prelock.$t
 done
 fi

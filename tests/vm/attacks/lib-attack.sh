@@ -128,6 +128,22 @@ attempt_refused() {
 	rm -f "$_att_out"
 }
 
+# judged BLOCKED? OK_TEXT BYPASSED_TEXT BEFORE AFTER: one attempt whose
+# outcome the caller worked out (BLOCKED? is yes or no); a bypass also shows
+# the target's state before and after.
+judged() {
+	_att_n=$((_att_n + 1))
+	if [ "$1" = yes ]; then
+		_att_blocked=$((_att_blocked + 1))
+		ok "$FAMILY: $2: BLOCKED"
+	else
+		_att_bypassed=$((_att_bypassed + 1))
+		not_ok "$FAMILY: $3: BYPASSED"
+		diag "before: $4"
+		diag "after:  $5"
+	fi
+}
+
 attack_summary() {
 	say "$FAMILY: $_att_n attempts, $_att_blocked BLOCKED, $_att_bypassed BYPASSED"
 	echo "MG-ATTACK-SUMMARY $FAMILY $_att_n $_att_blocked $_att_bypassed" >"$MG_RESULTS"
