@@ -34,7 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct modguard_verify_result res;
 	struct modguard_trailer t;
-	struct modguard_err err;
+	struct modguard_err err, err2 = { 0 };
 	size_t body;
 	int r;
 
@@ -51,6 +51,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (r < 0 && (err.reason == MG_OK || err.reason >= MG_E__MAX || !err.msg[0]))
 		abort();
+	/*
+	 * The one-pass digests the trusted program hands in must not change the
+	 * answer: same verdict, same reason, same whole-file digest.
+	 */
+	if (modguard_trailer_parse(data, size, &t, &err2) == 0) {
+		struct modguard_verify_result res2;
+		struct modguard_digests d = { .body_len = t.body_len };
+		int r2;
+
+		memset(&res2, 0, sizeof(res2));
+		modguard_sha256_split(data, t.body_len, size, d.body, d.whole);
+		r2 = modguard_verify_image_with(trust, data, size, MG_VERIFY_DIGEST, &d, &res2,
+						&err2);
+		if (r2 != r || (r < 0 && err2.reason != err.reason) ||
+		    (r == 0 && memcmp(res.module_sha256, res2.module_sha256, 32)))
+			abort();
+	}
 	r = modguard_verify_image(trust, data, size, MG_VERIFY_ALLOW_SHA1, &res, &err);
 	(void)r;
 	return 0;
