@@ -98,7 +98,18 @@ expect_ok modguard sign -q -k "$MG_KEYS/untrusted.key" -c "$MG_KEYS/untrusted.cr
 [ "$(head -c 6 /tmp/m/params.ko.xz | od -An -tx1 | tr -d ' ')" = fd377a585a00 ] && ok "params.ko.xz is xz" || not_ok "params.ko.xz is xz"
 [ "$(head -c 4 /tmp/m/hello.ko.zst | od -An -tx1 | tr -d ' ')" = 28b52ffd ] && ok "hello.ko.zst is zstd" || not_ok "hello.ko.zst is zstd"
 
-expect_ok modguard guard start
+# Started from a child PID namespace: the guard starts as usual, and says it
+# does not sweep for writable shared mappings (the iterator's pids are the
+# initial namespace's, which the trusted program could not signal there).
+unshare -p -f modguard guard start >/tmp/start.out 2>&1
+rc=$?
+if [ $rc = 0 ] && grep -q 'self-protection locked' /tmp/start.out &&
+	grep -q 'WARNING: not in the initial PID namespace: writable shared mappings of protected files are not looked for' /tmp/start.out; then
+	ok "guard start from a child PID namespace: started, no sweep, says so"
+else
+	not_ok "guard start from a child PID namespace (exit $rc)"
+	sed 's/^/#   /' /tmp/start.out
+fi
 
 dmesg_mark
 expect_ok modguard load /tmp/m/params.ko.xz word=xz number=5
