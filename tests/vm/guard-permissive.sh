@@ -8,7 +8,29 @@ mkdir -p /etc/modguard/trust.d
 cp "$MG_KEYS/owner.crt" /etc/modguard/trust.d/owner.crt
 printf '# permissive\nmode = permissive\n' >/etc/modguard/policy
 
-expect_ok modguard guard start
+# A writable shared mapping of a protected file, made before the lock: in
+# enforce mode guard start kills its holder; permissive refuses nothing, so
+# the holder is named and left running, and its write goes through.
+echo "scratch" >/etc/modguard/scratch
+mgattack prelock-map /etc/modguard/scratch /tmp/map.res >/tmp/map.ready 2>&1 &
+mapper=$!
+sleep 1
+modguard guard start >/tmp/start.out 2>&1
+check "modguard guard start" grep -q 'self-protection locked' /tmp/start.out
+if grep -q "WARNING: pid $mapper (mgattack) holds a writable shared mapping of /etc/modguard/scratch from before the lock: permissive mode, left running" /tmp/start.out &&
+	kill -0 $mapper 2>/dev/null; then
+	ok "permissive: the holder of a shared mapping made before the lock is named and left running"
+else
+	not_ok "permissive: the holder of a shared mapping made before the lock"
+	sed 's/^/#   /' /tmp/start.out
+fi
+kill -USR1 $mapper
+wait $mapper
+if grep -q '^map OK$' /tmp/map.res && [ "$(head -c 4 /etc/modguard/scratch)" = evil ]; then
+	ok "permissive: its write goes through"
+else
+	not_ok "permissive: its write goes through ($(cat /tmp/map.res 2>/dev/null), $(head -c 4 /etc/modguard/scratch))"
+fi
 modguard guard status >/tmp/status 2>&1
 grep -q '^mode: permissive' /tmp/status && ok "status shows mode permissive" || not_ok "status shows mode permissive"
 

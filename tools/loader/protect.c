@@ -699,7 +699,7 @@ static void holder_name(const struct mg_sweep_rec *r, char *comm, size_t clen, c
 		path[l] = 0;
 }
 
-static void revoke_mappings(struct bpf_program *sweeper)
+static void revoke_mappings(struct bpf_program *sweeper, bool permissive)
 {
 	static struct mg_sweep_rec first[SWEEP_MAX], again[SWEEP_MAX];
 	struct bpf_link *link;
@@ -719,6 +719,26 @@ static void revoke_mappings(struct bpf_program *sweeper)
 		msg("WARNING: cannot look for writable shared mappings of protected files: %s",
 		    strerror(errno));
 		st.unrevoked++;
+		return;
+	}
+	/* Permissive: refuse nothing, so kill nothing; name the holders. */
+	if (permissive) {
+		n = sweep(link, first, SWEEP_MAX);
+		for (ssize_t i = 0; i < n && i < SWEEP_MAX; i++) {
+			char comm[32], path[PATH_MAX];
+
+			if (listed(first, i, first[i].tgid))
+				continue;
+			holder_name(&first[i], comm, sizeof(comm), path, sizeof(path));
+			msg("WARNING: pid %u (%s) holds a writable shared mapping of %s from before "
+			    "the lock: permissive mode, left running",
+			    first[i].tgid, comm, path);
+			st.unrevoked++;
+		}
+		if (n < 0)
+			msg("WARNING: cannot look for writable shared mappings of protected files: %s",
+			    strerror(errno));
+		bpf_link__destroy(link);
 		return;
 	}
 	for (int round = 0; round < SWEEP_ROUNDS; round++) {
@@ -905,7 +925,7 @@ int protect_start(const struct policy *pol)
 		       st.writers, st.unknown);
 	}
 	/* Mappings: with mmap and mprotect refused, what is left can be swept. */
-	revoke_mappings(skel->progs.protect_sweep);
+	revoke_mappings(skel->progs.protect_sweep, pol->permissive);
 	phase("self-protection: sweep for writable shared mappings");
 	if (st.killed)
 		printf("self-protection: holders of writable shared mappings killed: %u\n",
