@@ -265,13 +265,13 @@ static const char *load_strerror(int e)
 }
 
 /*
- * Whether the guard's admitted map holds the SHA-256 of these exact bytes.  An
- * admitted hash is a verification this program already made, against the
- * same trust store and deny list (both change only at boot, or grow through
- * trust-add), kept where only this program writes.  Checking it needs one
- * SHA-256 and no trust store or certificate parsing, so loading an admitted
- * module costs little more than insmod.  False when the guard is not running;
- * otherwise the SHA-256 is left in digest.
+ * Whether the guard's admitted map holds digest, the SHA-256 of the exact
+ * bytes read.  An admitted hash is a verification this program already made,
+ * against the same trust store and deny list (both change only at boot, or
+ * grow through trust-add), kept where only this program writes.  Checking it
+ * needs one SHA-256 and no trust store or certificate parsing, so loading an
+ * admitted module costs little more than insmod.  False when the guard is not
+ * running.
  */
 static bool already_admitted(const uint8_t digest[MG_HASH_LEN])
 {
