@@ -89,8 +89,15 @@ struct mg_config {
 struct mg_admitted {
 	__u64 when_ns; /* bpf_ktime_get_boot_ns()-compatible time of admission */
 	char signer[MG_SIGNER_LEN];
-	__u32 pad;
+	__u32 flags; /* MG_ADM_*; the guard reads none of them */
 };
+
+/*
+ * At admission none of the kernel's keys was named like the signer's
+ * certificate: the kernel's own check of the signature can only fail, so the
+ * trusted program may load the module without it.
+ */
+#define MG_ADM_NO_KERNEL_KEY 1u
 
 /* One audit event, ring buffer and recent-decisions map alike. */
 struct mg_event {

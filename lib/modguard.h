@@ -285,6 +285,17 @@ int modguard_verify_buffer(const struct modguard_trust *t, const uint8_t *buf, s
 			   unsigned flags, struct modguard_verify_result *res,
 			   struct modguard_err *err);
 
+/* ---- Keys the running kernel holds (keys.c) --------------------------- */
+
+/*
+ * Whether a /proc/keys listing (text, len; need not end in a newline or a
+ * NUL) holds an asymmetric key named after a certificate with subject key id
+ * skid (hex, "" or NULL when it has none) and serial (hex, as
+ * modguard_verify_result.serial): the name is the skid when there is one,
+ * else the serial.  Hex compares without regard to case.
+ */
+bool modguard_keys_listed(const char *text, size_t len, const char *skid, const char *serial);
+
 /* ---- Signature description (modinfo-style) ----------------------------- */
 
 struct modguard_sig_desc {

@@ -3,7 +3,9 @@
 # modules load through the kernel's own keys, with their dependencies, by
 # busybox modprobe and by modguard modprobe; a Debian module changed by one
 # byte is refused by the kernel.  modguard modprobe resolves the test modules'
-# dep_a/dep_b chain and loads every link through the trusted program.
+# dep_a/dep_b chain and loads every link through the trusted program.  The
+# trusted program keeps a module's signature for the kernel's own check when
+# the kernel holds the signer's key, and leaves it out when it does not.
 . /tests/lib.sh
 
 mkdir -p /etc/modguard/trust.d /tmp/m
@@ -15,6 +17,29 @@ mount -t tmpfs tmpfs "$extra"
 for m in hello dep_a dep_b params evil permanent; do
 	modguard sign -q -k "$MG_KEYS/owner.key" -c "$MG_KEYS/owner.crt" -o "$extra/$m.ko" "$MG_MODULES/$m.ko"
 done
+
+# The kernel's own certificates, outside trust.d: admit -C narrows the store to them.
+expect_ok modguard keys extract-kernel -q "$MG_VMLINUZ" -o /etc/modguard/kernel-certs
+
+# Before the guard: the trusted program verifies hello against the owner's
+# key, which the kernel does not hold, and hands init_module the bytes before
+# the signature: exactly the unsigned module that modguard sign signed.
+want=$(stat -c %s "$MG_MODULES/hello.ko")
+dmesg_mark
+if env MODGUARD_DEBUG=1 /usr/lib/modguard/modguard-loader load "$extra/hello.ko" >/tmp/out 2>&1 &&
+	grep -q "hello.ko: the kernel holds no key of the signer: loading the $want bytes before the signature" /tmp/out; then
+	ok "no kernel key for the owner's signer: init_module got the $want bytes before the signature"
+else
+	not_ok "no kernel key for the owner's signer: init_module got the $want bytes before the signature"
+	sed 's/^/#   /' /tmp/out
+fi
+expect_dmesg 'modguard-test: hello loaded' "hello loaded without its signature"
+case $(cat /sys/module/hello/taint 2>/dev/null) in
+*E*) ok "hello is marked unsigned (E), as a module with an unknown key is" ;;
+*) not_ok "hello is marked unsigned (E) ($(cat /sys/module/hello/taint 2>&1))" ;;
+esac
+expect_ok rmmod hello
+cp "$extra/hello.ko" /tmp/m/hello.ko
 
 expect_ok modguard guard start
 
@@ -106,6 +131,27 @@ if modguard modprobe evil >/tmp/out 2>&1; then not_ok "modguard modprobe refuses
 expect_fail EPERM modprobe evil
 expect_fail EPERM "$MG_KMOD/modprobe" evil
 if dmesg_since | grep -q MODGUARD-EVIL-LOADED || module_loaded evil; then not_ok "evil's marker never appeared"; else ok "evil's marker never appeared"; fi
+
+# ---- The kernel's own check by the trusted program --------------------------
+# crc7, admitted against the kernel's own certificates: the kernel holds the
+# signer's key, so modguard load keeps the signature and the kernel verifies
+# it (no E).  Were the signature left out, the kernel would mark crc7 E.
+module_loaded crc7 && not_ok "crc7 not loaded yet" || ok "crc7 not loaded yet"
+expect_ok modguard admit -C /etc/modguard/kernel-certs "$crc7"
+expect_ok modguard load "$crc7"
+if module_loaded crc7 && ! grep -q E /sys/module/crc7/taint; then
+	ok "crc7 loaded by modguard load, verified by the kernel's own keys (taint '$(cat /sys/module/crc7/taint)')"
+else
+	not_ok "crc7 loaded by modguard load, verified by the kernel's own keys (taint '$(cat /sys/module/crc7/taint 2>&1)')"
+fi
+expect_ok rmmod crc7
+# hello, admitted against the owner's key: loads, marked E as ever.
+expect_ok modguard admit /tmp/m/hello.ko
+dmesg_mark
+expect_ok modguard load /tmp/m/hello.ko
+expect_dmesg 'modguard-test: hello loaded' "admitted hello loaded by modguard load"
+grep -q E /sys/module/hello/taint && ok "hello is marked E" || not_ok "hello is marked E ($(cat /sys/module/hello/taint 2>&1))"
+expect_ok rmmod hello
 
 # The audit stream has the kernel's own verdicts too (read after the fact:
 # events wait in the ring buffer until a reader comes).

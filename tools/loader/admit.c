@@ -25,6 +25,72 @@
 #include "loader.h"
 #include "params.h"
 
+/* ---- The kernel's own check of a signature --------------------------- */
+
+/*
+ * Before anything else, the kernel checks a module's appended signature with
+ * its own keys, and hashes the whole module to do so.  Signed by a key the
+ * kernel does not hold, the module fails that check (ENOKEY) and loads only by
+ * the guard's leave, exactly as a module with no signature does: same
+ * taint, same log line.  For such a module this program hands init_module the
+ * bytes before the signature, which are all the kernel loads anyway, and the
+ * kernel's hash, which could only fail, is saved.  What keys the kernel holds
+ * comes from /proc/keys, read once per process.  When it cannot be read, or
+ * names any asymmetric key like the signer, the signature is kept: the cost
+ * of a wrong answer is a second hash, never a lost signature.
+ */
+static char *keys_text;
+static size_t keys_len;
+static bool keys_read;
+
+/* Read /proc/keys once; call before starting threads. */
+static void kernel_keys_load(void)
+{
+	size_t cap = 0;
+	int fd;
+
+	if (keys_read)
+		return;
+	keys_read = true;
+	fd = open("/proc/keys", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	for (;;) {
+		ssize_t n;
+
+		if (keys_len == cap) {
+			char *p = cap < (1u << 20) ? realloc(keys_text, cap ? 2 * cap : 16384) : NULL;
+
+			if (!p)
+				goto fail;
+			keys_text = p;
+			cap = cap ? 2 * cap : 16384;
+		}
+		n = read(fd, keys_text + keys_len, cap - keys_len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			goto fail;
+		if (n == 0)
+			break;
+		keys_len += n;
+	}
+	close(fd);
+	return;
+fail:
+	close(fd);
+	free(keys_text);
+	keys_text = NULL;
+	keys_len = 0;
+}
+
+/* True only when /proc/keys was read and names no key like the signer's. */
+static bool kernel_lacks_key(const char *skid, const char *serial)
+{
+	kernel_keys_load();
+	return keys_text && !modguard_keys_listed(keys_text, keys_len, skid, serial);
+}
+
 /* Modules a tree walk considers, by file name. */
 static bool is_module_name(const char *name)
 {
@@ -93,6 +159,8 @@ static int admit_one(struct work *w, const char *path)
 		val.when_ns = (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 	}
 	snprintf(val.signer, sizeof(val.signer), "%.*s", (int)sizeof(val.signer) - 1, res.signer);
+	if (w->map_fd >= 0 && kernel_lacks_key(res.skid, res.serial))
+		val.flags |= MG_ADM_NO_KERNEL_KEY;
 	if (w->map_fd >= 0 && bpf_map_update_elem(w->map_fd, digest, &val, BPF_ANY)) {
 		pthread_mutex_lock(&w->out_lock);
 		msg("%s: cannot admit into the guard: %s", path, strerror(errno));
@@ -209,6 +277,8 @@ int cmd_admit(int argc, char *argv[])
 		w.nfiles = argc - i;
 	}
 
+	if (!dry_run)
+		kernel_keys_load();
 	nth = sysconf(_SC_NPROCESSORS_ONLN);
 	if (nth < 1)
 		nth = 1;
@@ -271,9 +341,9 @@ static const char *load_strerror(int e)
  * grow through trust-add), kept where only this program writes.  Checking it
  * needs one SHA-256 and no trust store or certificate parsing, so loading an
  * admitted module costs little more than insmod.  False when the guard is not
- * running.
+ * running.  *flags gets the entry's MG_ADM_* flags.
  */
-static bool already_admitted(const uint8_t digest[MG_HASH_LEN])
+static bool already_admitted(const uint8_t digest[MG_HASH_LEN], uint32_t *flags)
 {
 	/* Opened once per process: load-chain asks for every module of a modprobe plan. */
 	static int fd = -2;
@@ -286,7 +356,10 @@ static bool already_admitted(const uint8_t digest[MG_HASH_LEN])
 	}
 	if (fd < 0)
 		return false;
-	return bpf_map_lookup_elem(fd, digest, &val) == 0;
+	if (bpf_map_lookup_elem(fd, digest, &val))
+		return false;
+	*flags = val.flags;
+	return true;
 }
 
 /*
@@ -304,7 +377,8 @@ static int load_one(struct modguard_trust **trust, const struct policy *pol, con
 	uint8_t digest[MG_HASH_LEN];
 	struct modguard_digests dg = { 0 }, *known = NULL;
 	struct modguard_trailer tr;
-	bool admitted;
+	uint32_t adm_flags = 0;
+	bool admitted, unsigned_load;
 	int r, e, ret = EXIT_USAGE;
 
 	phase(NULL);
@@ -328,7 +402,7 @@ static int load_one(struct modguard_trust **trust, const struct policy *pol, con
 		memset(&err, 0, sizeof(err)); /* verification reports it again, fully */
 	}
 	memcpy(digest, dg.whole, sizeof(digest));
-	admitted = already_admitted(digest);
+	admitted = already_admitted(digest, &adm_flags);
 	phase("load: SHA-256 and the admitted map");
 	if (comp != MG_COMP_NONE) {
 		if (modguard_decompress(comp, raw, raw_len, MODGUARD_MAX_MODULE, &image, &image_len,
@@ -343,6 +417,7 @@ static int load_one(struct modguard_trust **trust, const struct policy *pol, con
 		raw = NULL;
 	}
 	if (admitted) {
+		unsigned_load = adm_flags & MG_ADM_NO_KERNEL_KEY;
 		if (getenv("MODGUARD_DEBUG")) {
 			char h[2 * MG_HASH_LEN + 1];
 
@@ -395,7 +470,14 @@ static int load_one(struct modguard_trust **trust, const struct policy *pol, con
 		ret = EXIT_OK;
 		goto out;
 	}
+	unsigned_load = kernel_lacks_key(res.skid, res.serial);
 load:
+	if (unsigned_load && modguard_trailer_parse(image, image_len, &tr, &err) == 0) {
+		if (getenv("MODGUARD_DEBUG"))
+			msg("%s: the kernel holds no key of the signer: loading the %zu bytes before the signature",
+			    path, tr.body_len);
+		image_len = tr.body_len;
+	}
 	phase(NULL);
 	r = syscall(SYS_init_module, image, image_len, params);
 	e = errno;
