@@ -59,7 +59,8 @@ static void kernel_keys_load(void)
 		ssize_t n;
 
 		if (keys_len == cap) {
-			char *p = cap < (1u << 20) ? realloc(keys_text, cap ? 2 * cap : 16384) : NULL;
+			char *p = cap < (1u << 20) ? realloc(keys_text, cap ? 2 * cap : 16384) :
+						     NULL;
 
 			if (!p)
 				goto fail;
