@@ -25,8 +25,7 @@ static bool hex_at(const char *p, const char *end, const char *want, size_t n)
 }
 
 /* Does the line [p, end) describe an asymmetric key named by keyid? */
-static bool line_names(const char *p, const char *end, const char *keyid, size_t n,
-		       bool serial)
+static bool line_names(const char *p, const char *end, const char *keyid, size_t n, bool serial)
 {
 	static const char type[] = " asymmetri ";
 	const char *q = NULL;

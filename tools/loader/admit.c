@@ -59,13 +59,13 @@ static void kernel_keys_load(void)
 		ssize_t n;
 
 		if (keys_len == cap) {
-			char *p = cap < (1u << 20) ? realloc(keys_text, cap ? 2 * cap : 16384) :
-						     NULL;
+			size_t ncap = cap ? 2 * cap : 16384;
+			char *p = ncap <= (1u << 20) ? realloc(keys_text, ncap) : NULL;
 
 			if (!p)
 				goto fail;
 			keys_text = p;
-			cap = cap ? 2 * cap : 16384;
+			cap = ncap;
 		}
 		n = read(fd, keys_text + keys_len, cap - keys_len);
 		if (n < 0 && errno == EINTR)
