@@ -262,6 +262,21 @@ static __always_inline bool guarded_blockdev(struct inode *inode)
 	return dev_flags(BPF_CORE_READ(inode, i_rdev)) & MG_DEV_BLOCK;
 }
 
+/*
+ * Why a writable shared mapping of file is refused: MG_PR_BLOCKDEV or
+ * MG_PR_WRITE, or 0 when it is not.  Its page faults meet no hook, so this
+ * is asked where the mapping is made writable (mmap, mprotect) and, for
+ * mappings made before the lock, by the sweep, which exempts no one.
+ */
+static __always_inline __u32 shared_write_reason(struct file *file, bool exempt_trusted)
+{
+	if (guarded_blockdev(BPF_CORE_READ(file, f_inode)))
+		return MG_PR_BLOCKDEV;
+	if (file_guarded(file) && !(exempt_trusted && trusted_task()))
+		return MG_PR_WRITE;
+	return 0;
+}
+
 static __always_inline bool id_protected(__u32 kind, __u32 id)
 {
 	struct mg_id_key k = { .kind = kind, .id = id };
@@ -550,15 +565,14 @@ SEC("lsm/mmap_file")
 int BPF_PROG(protect_mmap_file, struct file *file, unsigned long reqprot, unsigned long prot,
 	     unsigned long flags, int ret)
 {
+	__u32 why;
+
 	if (ret)
 		return ret;
 	if (!file || !(prot & PROT_WRITE) || !(flags & MAP_SHARED))
 		return 0;
-	if (guarded_blockdev(BPF_CORE_READ(file, f_inode)))
-		return refuse(MG_PR_BLOCKDEV);
-	if (file_guarded(file) && !trusted_task())
-		return refuse(MG_PR_WRITE);
-	return 0;
+	why = shared_write_reason(file, true);
+	return why ? refuse(why) : 0;
 }
 
 SEC("lsm/file_mprotect")
@@ -566,17 +580,15 @@ int BPF_PROG(protect_file_mprotect, struct vm_area_struct *vma, unsigned long re
 	     unsigned long prot, int ret)
 {
 	struct file *file;
+	__u32 why;
 
 	if (ret)
 		return ret;
 	file = BPF_CORE_READ(vma, vm_file);
 	if (!file || !(prot & PROT_WRITE) || !(BPF_CORE_READ(vma, vm_flags) & VM_SHARED))
 		return 0;
-	if (guarded_blockdev(BPF_CORE_READ(file, f_inode)))
-		return refuse(MG_PR_BLOCKDEV);
-	if (file_guarded(file) && !trusted_task())
-		return refuse(MG_PR_WRITE);
-	return 0;
+	why = shared_write_reason(file, true);
+	return why ? refuse(why) : 0;
 }
 
 /*
@@ -603,9 +615,9 @@ int protect_sweep(struct bpf_iter__task_vma *ctx)
 	file = BPF_CORE_READ(vma, vm_file);
 	if (!file)
 		return 0;
-	inode = BPF_CORE_READ(file, f_inode);
-	if (!file_guarded(file) && !guarded_blockdev(inode))
+	if (!shared_write_reason(file, false))
 		return 0;
+	inode = BPF_CORE_READ(file, f_inode);
 	r.dev = BPF_CORE_READ(inode, i_sb, s_dev);
 	r.ino = BPF_CORE_READ(inode, i_ino);
 	r.start = BPF_CORE_READ(vma, vm_start);

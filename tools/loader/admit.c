@@ -335,6 +335,18 @@ static const char *load_strerror(int e)
 	}
 }
 
+int kernel_decides(const char *path, const char *params)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), r, e;
+
+	if (fd < 0)
+		return -errno;
+	r = syscall(SYS_finit_module, fd, params, 0);
+	e = errno;
+	close(fd);
+	return r ? e : 0;
+}
+
 /*
  * Whether the guard's admitted map holds digest, the SHA-256 of the exact
  * bytes read.  An admitted hash is a verification this program already made,
@@ -439,8 +451,6 @@ static int load_one(struct modguard_trust **trust, const struct policy *pol, con
 	r = modguard_verify_image_with(*trust, image, image_len, 0, known, &res, &err);
 	phase("load: verify the signature");
 	if (r) {
-		int fd;
-
 		/*
 		 * Not ours to vouch for.  If policy trusts the kernel's keys, the kernel
 		 * may still accept it by its own check: hand it the file, not our buffer,
@@ -454,15 +464,12 @@ static int load_one(struct modguard_trust **trust, const struct policy *pol, con
 										  EXIT_DENIED;
 			goto out;
 		}
-		fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-		if (fd < 0) {
-			msg("%s: %s", path, strerror(errno));
+		e = kernel_decides(path, params);
+		if (e < 0) {
+			msg("%s: %s", path, strerror(-e));
 			goto out;
 		}
-		r = syscall(SYS_finit_module, fd, params, 0);
-		e = errno;
-		close(fd);
-		if (r && !(chain && e == EEXIST)) {
+		if (e && !(chain && e == EEXIST)) {
 			msg("%s: signer not in the trust store, and the kernel refused it: %s",
 			    path, load_strerror(e));
 			ret = EXIT_DENIED;

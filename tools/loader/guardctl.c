@@ -263,7 +263,7 @@ static void fast_kernel_hash(const struct policy *pol)
 {
 	char driver[64], path[PATH_MAX];
 	struct utsname u;
-	int fd, r;
+	int r;
 
 	if (!pol->fast_kernel_hash || ahash_minsize() < 0)
 		return;
@@ -271,13 +271,9 @@ static void fast_kernel_hash(const struct policy *pol)
 	if (!fast_sha256(driver, sizeof(driver)) && pol->trust_kernel_keys && uname(&u) == 0) {
 		snprintf(path, sizeof(path),
 			 "/lib/modules/%s/kernel/arch/x86/crypto/sha256-ssse3.ko", u.release);
-		fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-		if (fd >= 0) {
-			r = syscall(SYS_finit_module, fd, "", 0);
-			if (r && errno != EEXIST)
-				msg("kernel hash: %s: %s", path, strerror(errno));
-			close(fd);
-		}
+		r = kernel_decides(path, "");
+		if (r > 0 && r != EEXIST)
+			msg("kernel hash: %s: %s", path, strerror(r));
 	}
 	if (!fast_sha256(driver, sizeof(driver))) {
 		printf("kernel hash: IMA's generic SHA-256 (no faster driver registered)\n");

@@ -52,6 +52,14 @@ int trust_open(const char *override, bool protected_only, struct modguard_trust 
 /* fd of the guard's pinned map NAME, or -1 after a message. */
 int guard_map_open(const char *name);
 
+/*
+ * Hand the module file at path to the kernel with finit_module(2): the
+ * kernel's own keys and the guard decide, exactly as for any other caller;
+ * this program vouches for nothing.  0 when loaded, a positive errno when
+ * finit_module failed, a negative one when path could not be opened.
+ */
+int kernel_decides(const char *path, const char *params);
+
 int cmd_guard(int argc, char *argv[]);
 int cmd_admit(int argc, char *argv[]);
 int cmd_load(int argc, char *argv[]);
