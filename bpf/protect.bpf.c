@@ -263,18 +263,19 @@ static __always_inline bool guarded_blockdev(struct inode *inode)
 }
 
 /*
- * Why a writable shared mapping of file is refused: MG_PR_BLOCKDEV or
- * MG_PR_WRITE, or 0 when it is not.  Its page faults meet no hook, so this
- * is asked where the mapping is made writable (mmap, mprotect) and, for
+ * Whether a writable shared mapping of file is refused, and why (*why:
+ * MG_PR_BLOCKDEV or MG_PR_WRITE).  Its page faults meet no hook, so this is
+ * asked where the mapping is made writable (mmap, mprotect) and, for
  * mappings made before the lock, by the sweep, which exempts no one.
  */
-static __always_inline __u32 shared_write_reason(struct file *file, bool exempt_trusted)
+static __always_inline bool shared_write_refused(struct file *file, bool exempt_trusted, __u32 *why)
 {
-	if (guarded_blockdev(BPF_CORE_READ(file, f_inode)))
-		return MG_PR_BLOCKDEV;
-	if (file_guarded(file) && !(exempt_trusted && trusted_task()))
-		return MG_PR_WRITE;
-	return 0;
+	if (guarded_blockdev(BPF_CORE_READ(file, f_inode))) {
+		*why = MG_PR_BLOCKDEV;
+		return true;
+	}
+	*why = MG_PR_WRITE;
+	return file_guarded(file) && !(exempt_trusted && trusted_task());
 }
 
 static __always_inline bool id_protected(__u32 kind, __u32 id)
@@ -571,8 +572,7 @@ int BPF_PROG(protect_mmap_file, struct file *file, unsigned long reqprot, unsign
 		return ret;
 	if (!file || !(prot & PROT_WRITE) || !(flags & MAP_SHARED))
 		return 0;
-	why = shared_write_reason(file, true);
-	return why ? refuse(why) : 0;
+	return shared_write_refused(file, true, &why) ? refuse(why) : 0;
 }
 
 SEC("lsm/file_mprotect")
@@ -587,8 +587,7 @@ int BPF_PROG(protect_file_mprotect, struct vm_area_struct *vma, unsigned long re
 	file = BPF_CORE_READ(vma, vm_file);
 	if (!file || !(prot & PROT_WRITE) || !(BPF_CORE_READ(vma, vm_flags) & VM_SHARED))
 		return 0;
-	why = shared_write_reason(file, true);
-	return why ? refuse(why) : 0;
+	return shared_write_refused(file, true, &why) ? refuse(why) : 0;
 }
 
 /*
@@ -607,6 +606,7 @@ int protect_sweep(struct bpf_iter__task_vma *ctx)
 	struct mg_sweep_rec r = {};
 	struct inode *inode;
 	struct file *file;
+	__u32 why;
 
 	if (!vma || !task)
 		return 0;
@@ -615,7 +615,7 @@ int protect_sweep(struct bpf_iter__task_vma *ctx)
 	file = BPF_CORE_READ(vma, vm_file);
 	if (!file)
 		return 0;
-	if (!shared_write_reason(file, false))
+	if (!shared_write_refused(file, false, &why))
 		return 0;
 	inode = BPF_CORE_READ(file, f_inode);
 	r.dev = BPF_CORE_READ(inode, i_sb, s_dev);
