@@ -25,14 +25,21 @@ expect_ok modguard keys extract-kernel -q "$MG_VMLINUZ" -o /etc/modguard/kernel-
 # key, which the kernel does not hold, and hands init_module the bytes before
 # the signature: exactly the unsigned module that modguard sign signed.
 want=$(stat -c %s "$MG_MODULES/hello.ko")
+# unsigned_load WHAT CMD...: CMD (with MODGUARD_DEBUG=1) loads hello and the
+# trusted program says it passed the $want bytes before the signature.
+unsigned_load() {
+	_what=$1
+	shift
+	if env MODGUARD_DEBUG=1 "$@" >/tmp/out 2>&1 &&
+		grep -q "hello.ko: the kernel holds no key of the signer: loading the $want bytes before the signature" /tmp/out; then
+		ok "$_what: init_module got the $want bytes before the signature"
+	else
+		not_ok "$_what: init_module got the $want bytes before the signature"
+		sed 's/^/#   /' /tmp/out
+	fi
+}
 dmesg_mark
-if env MODGUARD_DEBUG=1 /usr/lib/modguard/modguard-loader load "$extra/hello.ko" >/tmp/out 2>&1 &&
-	grep -q "hello.ko: the kernel holds no key of the signer: loading the $want bytes before the signature" /tmp/out; then
-	ok "no kernel key for the owner's signer: init_module got the $want bytes before the signature"
-else
-	not_ok "no kernel key for the owner's signer: init_module got the $want bytes before the signature"
-	sed 's/^/#   /' /tmp/out
-fi
+unsigned_load "no kernel key for the owner's signer" /usr/lib/modguard/modguard-loader load "$extra/hello.ko"
 expect_dmesg 'modguard-test: hello loaded' "hello loaded without its signature"
 case $(cat /sys/module/hello/taint 2>/dev/null) in
 *E*) ok "hello is marked unsigned (E), as a module with an unknown key is" ;;
@@ -155,13 +162,7 @@ expect_ok rmmod crc7
 # as ever.
 expect_ok modguard admit /tmp/m/hello.ko
 dmesg_mark
-if MODGUARD_DEBUG=1 modguard load /tmp/m/hello.ko >/tmp/out 2>&1 &&
-	grep -q "hello.ko: the kernel holds no key of the signer: loading the $want bytes before the signature" /tmp/out; then
-	ok "admitted hello: init_module got the $want bytes before the signature"
-else
-	not_ok "admitted hello: init_module got the $want bytes before the signature"
-	sed 's/^/#   /' /tmp/out
-fi
+unsigned_load "admitted hello" modguard load /tmp/m/hello.ko
 expect_dmesg 'modguard-test: hello loaded' "admitted hello loaded by modguard load"
 grep -q E /sys/module/hello/taint && ok "hello is marked E" || not_ok "hello is marked E ($(cat /sys/module/hello/taint 2>&1))"
 expect_ok rmmod hello
