@@ -2,7 +2,8 @@
 /*
  * admit: verify module files against the owner's trust store and put the
  * SHA-256 of the exact bytes read into the guard's admitted map.
- * load: verify a module in memory and hand those very bytes to init_module.
+ * load: verify a module in memory and hand those very bytes to init_module,
+ * without the appended signature when the kernel holds no key to check it.
  *
  * Each file is read once; the bytes hashed, verified and loaded are the same.
  */
