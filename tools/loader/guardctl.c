@@ -228,6 +228,70 @@ static bool fast_sha256(char *driver, size_t len)
 	return best >= 0;
 }
 
+/* Module names compare with '-' and '_' alike, as the kernel's and kmod's do. */
+static bool same_module_name(const char *a, const char *b, size_t blen)
+{
+	size_t i = 0;
+
+	for (; a[i] && i < blen; i++)
+		if (a[i] != b[i] && !((a[i] == '-' || a[i] == '_') && (b[i] == '-' || b[i] == '_')))
+			return false;
+	return !a[i] && i == blen;
+}
+
+/*
+ * The module that brings ALG to the kernel's crypto API, found as the
+ * kernel's own request_module("crypto-ALG") would find it: its name from
+ * modules.alias, then its file from modules.dep.  Only a module of its own
+ * (no dependencies) and uncompressed is taken; anything else, and a path that
+ * leaves the module directory, is left to udev.  What the files say cannot
+ * widen what loads: the guard decides on the module by the kernel's keys.
+ * 0 with PATH set, or -1.
+ */
+static int crypto_module_path(const char *release, const char *alg, char *path, size_t size)
+{
+	char file[PATH_MAX], name[64] = "", want[80], *line = NULL;
+	size_t cap = 0, wl;
+	ssize_t n;
+	FILE *f;
+	int ret = -1;
+
+	snprintf(want, sizeof(want), "alias crypto-%s ", alg);
+	wl = strlen(want);
+	snprintf(file, sizeof(file), "/lib/modules/%s/modules.alias", release);
+	if (!(f = fopen(file, "re")))
+		return -1;
+	while ((n = getline(&line, &cap, f)) > 0)
+		if (!strncmp(line, want, wl) && sscanf(line + wl, "%63s", name) == 1)
+			break;
+	fclose(f);
+	snprintf(file, sizeof(file), "/lib/modules/%s/modules.dep", release);
+	if (!name[0] || !(f = fopen(file, "re"))) {
+		free(line);
+		return -1;
+	}
+	while ((n = getline(&line, &cap, f)) > 0) {
+		char *colon = strchr(line, ':'), *base, *dot;
+
+		if (!colon)
+			continue;
+		*colon = 0;
+		base = strrchr(line, '/');
+		base = base ? base + 1 : line;
+		dot = strstr(base, ".ko");
+		if (!dot || !same_module_name(name, base, dot - base))
+			continue;
+		if (!strcmp(dot, ".ko") && strspn(colon + 1, " \t\n") == strlen(colon + 1) &&
+		    line[0] != '/' && !strstr(line, "..") &&
+		    snprintf(path, size, "/lib/modules/%s/%s", release, line) < (int)size)
+			ret = 0;
+		break;
+	}
+	fclose(f);
+	free(line);
+	return ret;
+}
+
 /* ima.ahash_minsize: 0 (the ahash path unused), or -1 when IMA has no such parameter. */
 static long ahash_minsize(void)
 {
@@ -253,11 +317,11 @@ static long ahash_minsize(void)
  * driver registered by then.  The digest is the same either way, and writing
  * the parameter back (root can) only makes hashing slower again.
  *
- * The faster driver is a module (sha256-ssse3 on x86), which udev would
- * load after the guard has started.  It is loaded here instead, before any
- * other module, through finit_module: the guard decides on it as on any
- * other (the kernel's own keys, rule a).  Policy fast_kernel_hash = no
- * leaves IMA as it is.
+ * The faster driver is a module (sha256-ssse3 on x86, sha2-ce on arm64),
+ * which udev would load after the guard has started.  It is loaded here
+ * instead, before any other module, through finit_module: the guard decides
+ * on it as on any other (the kernel's own keys, rule a).  Policy
+ * fast_kernel_hash = no leaves IMA as it is.
  */
 static void fast_kernel_hash(const struct policy *pol)
 {
@@ -268,9 +332,8 @@ static void fast_kernel_hash(const struct policy *pol)
 	if (!pol->fast_kernel_hash || ahash_minsize() < 0)
 		return;
 	/* With trust_kernel_keys = no nothing is admitted yet: it would be refused. */
-	if (!fast_sha256(driver, sizeof(driver)) && pol->trust_kernel_keys && uname(&u) == 0) {
-		snprintf(path, sizeof(path),
-			 "/lib/modules/%s/kernel/arch/x86/crypto/sha256-ssse3.ko", u.release);
+	if (!fast_sha256(driver, sizeof(driver)) && pol->trust_kernel_keys && uname(&u) == 0 &&
+	    crypto_module_path(u.release, "sha256", path, sizeof(path)) == 0) {
 		r = kernel_decides(path, "");
 		if (r > 0 && r != EEXIST)
 			msg("kernel hash: %s: %s", path, strerror(r));
