@@ -70,9 +70,15 @@ int guard_map_open(const char *name)
 	return fd;
 }
 
+/*
+ * libbpf's warnings (a refused program's verifier log among them) always;
+ * its notes with MODGUARD_DEBUG; never its debug stream, some 2000 lines per
+ * start, which at boot (modguard.debug) flooded the journal and slowed the
+ * step timings it was asked for.
+ */
 static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	if (level == LIBBPF_WARN || getenv("MODGUARD_DEBUG"))
+	if (level == LIBBPF_WARN || (level == LIBBPF_INFO && getenv("MODGUARD_DEBUG")))
 		return vfprintf(stderr, fmt, ap);
 	return 0;
 }

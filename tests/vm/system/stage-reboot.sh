@@ -6,6 +6,20 @@
 . /tests/lib-system.sh
 
 check "modguard.service is active" systemctl is-active --quiet modguard.service
+# This boot has modguard.debug: guard start logged each step's time, the
+# sweep for writable shared mappings among them, at its place in a real boot.
+journalctl -b -q -u modguard.service -o cat >/tmp/unit.log
+steps=$(grep -Ec ': [0-9.]+ ms$' /tmp/unit.log)
+sweep=$(sed -n 's/.*sweep for writable shared mappings: \([0-9.]*\) ms$/\1/p' /tmp/unit.log | tail -n1)
+check "modguard.debug: guard start logged its steps' times ($steps lines)" test "$steps" -ge 5
+if [ -n "$sweep" ]; then
+	ok "modguard.debug: the sweep's time is logged"
+	figure guard_sweep_ms "$sweep"
+	figure guard_steps_ms "$(awk -F': ' '/: [0-9.]+ ms$/ { sub(/ ms$/, "", $NF); s += $NF } END { printf "%.1f", s }' /tmp/unit.log)"
+else
+	not_ok "modguard.debug: the sweep's time is logged"
+	sed 's/^/#   /' /tmp/unit.log
+fi
 check "the guard is running and sealed" guard_sealed
 check "evil never loaded" evil_never_loaded
 check "systemd-modules-load tried evil and the guard refused it" sh -c \
