@@ -8,17 +8,25 @@
  * passes through a non-zero verdict of an earlier LSM):
  *
  *   guard_kernel_read_file  lsm.s/kernel_read_file, READING_MODULE (finit_module)
- *       Hashes the file with bpf_ima_file_hash() and remembers in task storage
- *       whether the hash is admitted (never on FUSE or network file systems).  Deny unless admitted when the kernel will
- *       not ask locked_down (trust_kernel_keys = no, or no CONFIG_MODULE_SIG);
- *       in strict mode deny unless the task is the trusted program; otherwise
- *       allow and leave the decision to guard_locked_down.
+ *       Marks the task as loading a module.  When the kernel will check the
+ *       module's signature and the guard reads the digest it takes
+ *       (guard_pkcs7_verify), allows and leaves the decision to
+ *       guard_locked_down, hashing nothing.  Otherwise hashes the file with
+ *       bpf_ima_file_hash() (never trusted on FUSE or network file systems)
+ *       and decides now: admitted or not (trust_kernel_keys = no, no
+ *       CONFIG_MODULE_SIG); in strict mode, the trusted program or not.
  *   guard_kernel_load_data  lsm/kernel_load_data, LOADING_MODULE (init_module)
  *       Deny unless the task is the trusted program, which verified the buffer.
+ *   guard_pkcs7_verify      fexit/pkcs7_verify, VERIFYING_MODULE_SIGNATURE
+ *       Remembers, for this task's in-flight module, the digest the kernel
+ *       just computed of the signed part of the buffer it is loading, in the
+ *       signature's hash algorithm.  Decides nothing.
  *   guard_locked_down       lsm/locked_down, LOCKDOWN_MODULE_SIGNATURE
  *       The kernel asks exactly when its own keys could not verify the module.
- *       Deny unless this task's in-flight module was admitted, or the task is
- *       the trusted program loading a buffer.  Every other reason: allow.
+ *       Deny unless this task's in-flight module was admitted (its file hash,
+ *       or the kernel's digest of its signed part, is in the admitted map), or
+ *       the task is the trusted program loading a buffer.  Every other
+ *       reason: allow.
  *   guard_bprm_check_security  lsm/bprm_check_security
  *       Deny exec of the trusted binary by a traced or seccomp-filtered task,
  *       or with a non-empty environment; allow everything else.
@@ -62,6 +70,27 @@ struct cred {
 	__u32 uid;
 } __attribute__((preserve_access_index));
 
+/* crypto/asymmetric_keys: the parsed signature of a module being checked. */
+enum key_being_used_for {
+	VERIFYING_MODULE_SIGNATURE = 0,
+};
+
+struct public_key_signature {
+	__u8 *digest;
+	__u32 digest_size;
+	const char *hash_algo;
+} __attribute__((preserve_access_index));
+
+struct pkcs7_signed_info {
+	struct pkcs7_signed_info *next;
+	const void *authattrs;
+	struct public_key_signature *sig;
+} __attribute__((preserve_access_index));
+
+struct pkcs7_message {
+	struct pkcs7_signed_info *signed_infos;
+} __attribute__((preserve_access_index));
+
 /*
  * File systems whose content can differ between two reads without a write
  * through this kernel (a FUSE daemon, a network server).  A hash taken in
@@ -102,9 +131,11 @@ struct task_state {
 	__u32 buffer_ok; /* trusted task inside init_module */
 	__u32 admitted; /* in-flight finit_module file's hash is admitted */
 	__u32 has_hash;
+	__u32 loading; /* between the module's read or load_data and the kernel's verdict */
 	__u8 hash[MG_HASH_LEN];
 	char file[MG_NAME_LEN];
 	char signer[MG_SIGNER_LEN];
+	struct mg_key signed_key; /* the kernel's digest of the signed part, kind 0 if none */
 };
 
 struct {
@@ -114,11 +145,14 @@ struct {
 	__type(value, struct task_state);
 } task_states SEC(".maps");
 
-/* SHA-256 of the exact file bytes -> admission record.  Written only by the trusted program. */
+/*
+ * A digest of an admitted module (struct mg_key: its file's SHA-256, or its
+ * signed part's digest) -> admission record.  Written only by the trusted program.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, MG_ADMITTED_MAX);
-	__type(key, __u8[MG_HASH_LEN]);
+	__type(key, struct mg_key);
 	__type(value, struct mg_admitted);
 } admitted SEC(".maps");
 
@@ -227,7 +261,7 @@ int BPF_PROG(guard_kernel_read_file, struct file *file, enum kernel_read_file_id
 	struct mg_event e = {};
 	struct mg_admitted *adm = NULL;
 	struct task_state *st;
-	bool trusted, deny, deferred = false, unstable;
+	bool trusted, deny, deferred = false, unstable, later;
 	long algo;
 
 	if (ret)
@@ -238,22 +272,36 @@ int BPF_PROG(guard_kernel_read_file, struct file *file, enum kernel_read_file_id
 	event_init(&e, MG_HOOK_READ_FILE);
 	bpf_probe_read_kernel_str(e.file, sizeof(e.file),
 				  BPF_CORE_READ(file, f_path.dentry, d_name.name));
-
-	unstable = content_unstable(BPF_CORE_READ(file, f_inode, i_sb, s_magic));
-	algo = bpf_ima_file_hash(file, e.hash, sizeof(e.hash));
-	if (algo == HASH_ALGO_SHA256) {
-		e.has_hash = 1;
-		if (!unstable)
-			adm = bpf_map_lookup_elem(&admitted, e.hash);
-	}
-	if (adm)
-		__builtin_memcpy(e.signer, adm->signer, sizeof(e.signer));
-
 	st = state_of_current(true);
 	trusted = st && st->trusted;
+
+	/*
+	 * Rule (b) decided at locked_down, by the digest the kernel takes of the
+	 * buffer it loads: nothing to hash here, and no file system to distrust.
+	 */
+	later = st && cfg.kernel_digest && cfg.kernel_modsig && cfg.trust_kernel_keys &&
+		!cfg.loader_only;
+	unstable = false;
+	if (!later) {
+		struct mg_key key = { .kind = MG_KEY_FILE };
+
+		unstable = content_unstable(BPF_CORE_READ(file, f_inode, i_sb, s_magic));
+		algo = bpf_ima_file_hash(file, e.hash, sizeof(e.hash));
+		if (algo == HASH_ALGO_SHA256) {
+			e.has_hash = 1;
+			__builtin_memcpy(key.digest, e.hash, sizeof(e.hash));
+			if (!unstable)
+				adm = bpf_map_lookup_elem(&admitted, &key);
+		}
+		if (adm)
+			__builtin_memcpy(e.signer, adm->signer, sizeof(e.signer));
+	}
+
 	if (st) {
 		/* Every module load starts here or in kernel_load_data: no stale grant survives. */
 		st->buffer_ok = 0;
+		st->loading = 1;
+		st->signed_key.kind = MG_KEY_NONE;
 		st->admitted = adm != NULL;
 		st->has_hash = e.has_hash;
 		__builtin_memcpy(st->hash, e.hash, sizeof(st->hash));
@@ -267,14 +315,16 @@ int BPF_PROG(guard_kernel_read_file, struct file *file, enum kernel_read_file_id
 	} else if (adm) {
 		deny = false;
 		e.rule = MG_RULE_ADMITTED;
-	} else if (!cfg.trust_kernel_keys || !cfg.kernel_modsig || !st) {
+	} else if (!later) {
 		/*
 		 * The kernel will not ask locked_down for a module its own keys verify
 		 * (or at all without CONFIG_MODULE_SIG), and without task storage the
 		 * later decision could not find this answer: decide now.
 		 */
-		deny = true;
-		e.rule = unstable   ? MG_RULE_REMOTE_FS :
+		deny = !cfg.trust_kernel_keys || !cfg.kernel_modsig || !st;
+		deferred = !deny;
+		e.rule = !deny	    ? MG_RULE_KERNEL_KEYS :
+			 unstable   ? MG_RULE_REMOTE_FS :
 			 e.has_hash ? MG_RULE_NOT_ADMITTED :
 				      MG_RULE_NO_HASH;
 	} else {
@@ -303,6 +353,8 @@ int BPF_PROG(guard_kernel_load_data, enum kernel_load_data_id id, bool contents,
 	if (st) {
 		st->admitted = 0;
 		st->has_hash = 0;
+		st->loading = 1;
+		st->signed_key.kind = MG_KEY_NONE;
 		st->buffer_ok = trusted;
 		st->file[0] = 0;
 		st->signer[0] = 0;
@@ -311,10 +363,81 @@ int BPF_PROG(guard_kernel_load_data, enum kernel_load_data_id id, bool contents,
 	return verdict(&e, !trusted, false);
 }
 
+/*
+ * The kernel has just hashed the signed part of the module it is loading
+ * (pkcs7_digest(), from module_sig_check()), whatever key signed it.  That
+ * digest is of the very buffer the kernel goes on to load: keep it for
+ * guard_locked_down.  Only for a load this task has in flight (every module
+ * load passes kernel_read_file or kernel_load_data first), only for a message
+ * the kernel accepted this far (ret 0: digest computed, not on the kernel's
+ * hash blacklist), and only for one signer without authenticated attributes,
+ * whose digest is then the signed part's own.  Anything else leaves no
+ * digest, and no admission.
+ */
+SEC("fexit/pkcs7_verify")
+int BPF_PROG(guard_pkcs7_verify, struct pkcs7_message *pkcs7, enum key_being_used_for usage,
+	     int ret)
+{
+	struct pkcs7_signed_info *si;
+	struct public_key_signature *sig;
+	struct task_state *st;
+	char name[8] = {};
+	__u32 size, kind;
+	__u8 *digest;
+
+	if (ret || usage != bpf_core_enum_value(enum key_being_used_for,
+						VERIFYING_MODULE_SIGNATURE))
+		return 0;
+	st = state_of_current(false);
+	if (!st || !st->loading)
+		return 0;
+	si = BPF_CORE_READ(pkcs7, signed_infos);
+	if (!si || BPF_CORE_READ(si, next) || BPF_CORE_READ(si, authattrs))
+		return 0;
+	sig = BPF_CORE_READ(si, sig);
+	digest = BPF_CORE_READ(sig, digest);
+	size = BPF_CORE_READ(sig, digest_size);
+	if (!digest || bpf_probe_read_kernel_str(name, sizeof(name), BPF_CORE_READ(sig, hash_algo)) != 7)
+		return 0;
+	if (name[0] != 's' || name[1] != 'h' || name[2] != 'a')
+		return 0;
+	if (name[3] == '2' && name[4] == '5' && name[5] == '6' && size == 32)
+		kind = MG_KEY_SIGNED_SHA256;
+	else if (name[3] == '3' && name[4] == '8' && name[5] == '4' && size == 48)
+		kind = MG_KEY_SIGNED_SHA384;
+	else if (name[3] == '5' && name[4] == '1' && name[5] == '2' && size == 64)
+		kind = MG_KEY_SIGNED_SHA512;
+	else
+		return 0;
+	__builtin_memset(st->signed_key.digest, 0, sizeof(st->signed_key.digest));
+	/* The digest's allocation is exactly digest_size bytes: read no more. */
+	if (size == 32)
+		ret = bpf_probe_read_kernel(st->signed_key.digest, 32, digest);
+	else if (size == 48)
+		ret = bpf_probe_read_kernel(st->signed_key.digest, 48, digest);
+	else
+		ret = bpf_probe_read_kernel(st->signed_key.digest, 64, digest);
+	if (!ret)
+		st->signed_key.kind = kind;
+	return 0;
+}
+
+/* The event's record of the in-flight module, from task storage. */
+static __always_inline void event_from_state(struct mg_event *e, struct task_state *st)
+{
+	__builtin_memcpy(e->file, st->file, sizeof(e->file));
+	__builtin_memcpy(e->hash, st->hash, sizeof(e->hash));
+	__builtin_memcpy(e->signer, st->signer, sizeof(e->signer));
+	e->has_hash = st->has_hash;
+	e->digest_kind = st->signed_key.kind;
+	__builtin_memcpy(e->digest, st->signed_key.digest, sizeof(e->digest));
+}
+
 SEC("lsm/locked_down")
 int BPF_PROG(guard_locked_down, enum lockdown_reason what, int ret)
 {
 	struct mg_event e = {};
+	struct mg_admitted *adm = NULL;
 	struct task_state *st;
 	bool deny;
 
@@ -331,15 +454,16 @@ int BPF_PROG(guard_locked_down, enum lockdown_reason what, int ret)
 		return verdict(&e, deny, false);
 	}
 
-	__builtin_memcpy(e.file, st->file, sizeof(e.file));
-	__builtin_memcpy(e.hash, st->hash, sizeof(e.hash));
-	__builtin_memcpy(e.signer, st->signer, sizeof(e.signer));
-	e.has_hash = st->has_hash;
+	if (st->loading && st->signed_key.kind != MG_KEY_NONE)
+		adm = bpf_map_lookup_elem(&admitted, &st->signed_key);
+	if (adm)
+		__builtin_memcpy(st->signer, adm->signer, sizeof(st->signer));
+	event_from_state(&e, st);
 
 	if (st->buffer_ok && st->trusted) {
 		deny = false;
 		e.rule = MG_RULE_TRUSTED;
-	} else if (st->admitted && !cfg.loader_only) {
+	} else if ((st->admitted || adm) && !cfg.loader_only) {
 		deny = false;
 		e.rule = MG_RULE_ADMITTED;
 	} else {
@@ -349,6 +473,8 @@ int BPF_PROG(guard_locked_down, enum lockdown_reason what, int ret)
 	/* One answer per load: the grant is consumed. */
 	st->buffer_ok = 0;
 	st->admitted = 0;
+	st->loading = 0;
+	st->signed_key.kind = MG_KEY_NONE;
 	return verdict(&e, deny, false);
 }
 
@@ -363,15 +489,19 @@ int BPF_PROG(guard_module_sig_check, struct load_info *info, int flags, int ret)
 	struct mg_event e = {};
 	struct task_state *st;
 
-	if (ret == -EPERM || (ret == 0 && !BPF_CORE_READ(info, sig_ok)))
-		return 0;
-	event_init(&e, MG_HOOK_SIG_CHECK);
 	st = state_of_current(false);
+	if (ret == -EPERM || (ret == 0 && !BPF_CORE_READ(info, sig_ok))) {
+		if (st) {
+			st->loading = 0;
+			st->signed_key.kind = MG_KEY_NONE;
+		}
+		return 0;
+	}
+	event_init(&e, MG_HOOK_SIG_CHECK);
 	if (st) {
-		__builtin_memcpy(e.file, st->file, sizeof(e.file));
-		__builtin_memcpy(e.hash, st->hash, sizeof(e.hash));
-		__builtin_memcpy(e.signer, st->signer, sizeof(e.signer));
-		e.has_hash = st->has_hash;
+		event_from_state(&e, st);
+		st->loading = 0;
+		st->signed_key.kind = MG_KEY_NONE;
 	}
 	if (ret == 0) {
 		e.decision = MG_ALLOW;

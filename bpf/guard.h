@@ -10,6 +10,7 @@
 #include <linux/types.h>
 
 #define MG_HASH_LEN 32
+#define MG_DIGEST_MAX 64
 #define MG_SIGNER_LEN 44
 #define MG_NAME_LEN 64
 #define MG_COMM_LEN 16
@@ -75,6 +76,27 @@ enum mg_stat {
 	MG_STAT__MAX,
 };
 
+/*
+ * What an admitted map key's digest is.  MG_KEY_FILE: the SHA-256 of the
+ * file's bytes, as bpf_ima_file_hash() gives it.  MG_KEY_SIGNED_*: the digest
+ * of the module's signed part (everything before the appended signature) in
+ * the signature's own hash algorithm, which is what the kernel computes from
+ * the very buffer it loads when it checks the signature (pkcs7_verify()).
+ */
+enum mg_key_kind {
+	MG_KEY_NONE = 0,
+	MG_KEY_FILE = 1,
+	MG_KEY_SIGNED_SHA256 = 2,
+	MG_KEY_SIGNED_SHA384 = 3,
+	MG_KEY_SIGNED_SHA512 = 4,
+};
+
+/* Key of the admitted map: kind, then the digest, zero-padded to MG_DIGEST_MAX. */
+struct mg_key {
+	__u32 kind; /* enum mg_key_kind */
+	__u8 digest[MG_DIGEST_MAX];
+};
+
 /* Set by the trusted program before load; read-only once loaded (.rodata). */
 struct mg_config {
 	__u64 trusted_dev; /* kernel encoding: major << 20 | minor */
@@ -83,9 +105,10 @@ struct mg_config {
 	__u32 trust_kernel_keys; /* rule (a) enabled */
 	__u32 loader_only; /* strict mode */
 	__u32 kernel_modsig; /* kernel built with CONFIG_MODULE_SIG: asks locked_down */
+	__u32 kernel_digest; /* guard_pkcs7_verify attached: the kernel's digest is the key */
 };
 
-/* Value of the admitted map, keyed by the SHA-256 of the file's bytes. */
+/* Value of the admitted map: one module has one MG_KEY_FILE key and one MG_KEY_SIGNED_* key. */
 struct mg_admitted {
 	__u64 when_ns; /* bpf_ktime_get_boot_ns()-compatible time of admission */
 	char signer[MG_SIGNER_LEN];
@@ -107,12 +130,14 @@ struct mg_event {
 	__u8 hook; /* enum mg_hook */
 	__u8 decision; /* enum mg_decision */
 	__u8 rule; /* enum mg_rule */
-	__u8 has_hash;
+	__u8 has_hash; /* hash holds the file's SHA-256 */
 	__u32 uid;
 	char comm[MG_COMM_LEN];
 	char file[MG_NAME_LEN];
 	__u8 hash[MG_HASH_LEN];
 	char signer[MG_SIGNER_LEN];
+	__u32 digest_kind; /* MG_KEY_SIGNED_*: digest holds the kernel's digest of the signed part */
+	__u8 digest[MG_DIGEST_MAX];
 };
 
 #endif

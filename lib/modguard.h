@@ -244,6 +244,8 @@ struct modguard_verify_result {
 	char skid[130]; /* hex subject key identifier, "" if none */
 	char hash[16]; /* "sha256" */
 	uint8_t module_sha256[32]; /* SHA-256 of the (uncompressed) image; see MG_VERIFY_DIGEST */
+	uint8_t signed_digest[64]; /* digest of the signed part, in the signature's algorithm (hash) */
+	unsigned signed_digest_len;
 	bool have_digest;
 	bool legacy_hash;
 	enum modguard_comp comp;

@@ -304,6 +304,10 @@ int modguard_verify_image_with(const struct modguard_trust *t, const uint8_t *bu
 			 sizeof(res->serial), res->skid, sizeof(res->skid));
 	snprintf(res->hash, sizeof(res->hash), "%s", modguard_hash_name(nid));
 	res->legacy_hash = legacy;
+	if (dlen <= sizeof(res->signed_digest)) {
+		memcpy(res->signed_digest, digest, dlen);
+		res->signed_digest_len = dlen;
+	}
 	return 0;
 }
 

@@ -127,6 +127,17 @@ if module_loaded params; then not_ok "params not loaded by a raw init_module"; e
 dmesg_mark
 expect_ok insmod /tmp/m/hello.ko
 expect_dmesg 'modguard-test: hello loaded' "admitted hello ran its init"
+# Decided by the digest the kernel took of the buffer it loaded, checked here
+# against the signed part's SHA-256 computed in the shell.
+want=$(signed_part_sha256 /tmp/m/hello.ko)
+modguard guard status >/tmp/status 2>&1
+if grep -q '^kernel_digest: yes' /tmp/status &&
+	grep -q "allowed *admitted *locked_down .* hello.ko signed-part sha256:$want\$" /tmp/status; then
+	ok "admitted hello: allowed at locked_down by the kernel's digest of its signed part ($want)"
+else
+	not_ok "admitted hello: allowed by the kernel's digest of its signed part ($want)"
+	sed 's/^/#   /' /tmp/status
+fi
 expect_ok rmmod hello
 expect_ok sysload finit /tmp/m/dep_a.ko
 expect_ok "$MG_KMOD/insmod" /tmp/m/dep_b.ko
@@ -171,6 +182,11 @@ else
 	sed 's/^/#   /' /tmp/out
 fi
 expect_ok rmmod hello
+# The same code signed with SHA-512 is not what was admitted: the kernel's
+# digest of it is a SHA-512, and no such key is in the map.
+dmesg_mark
+expect_fail EPERM insmod /tmp/m/hello512.ko
+if module_loaded hello; then not_ok "hello512 not loaded by insmod"; else ok "hello512 not loaded by insmod"; fi
 grep -q '^admitted: 4$' /tmp/status && ok "4 hashes admitted" || { not_ok "4 hashes admitted"; sed 's/^/#   /' /tmp/status; }
 
 # ---- The trusted program cannot be traced or read ------------------------------

@@ -46,6 +46,9 @@ dmesg_mark
 expect_ok insmod "$MG_MODULES/evil.ko"
 expect_dmesg MODGUARD-EVIL-LOADED "permissive: unsigned evil loaded (and would have been refused)"
 expect_ok rmmod evil
+modguard sign -q -k "$MG_KEYS/untrusted.key" -c "$MG_KEYS/untrusted.crt" -o /tmp/evil-untrusted.ko "$MG_MODULES/evil.ko"
+expect_ok insmod /tmp/evil-untrusted.ko
+expect_ok rmmod evil
 expect_ok sysload init "$MG_MODULES/hello.ko"
 expect_ok rmmod hello
 
@@ -62,11 +65,20 @@ fi
 sleep 2
 kill "$logpid" 2>/dev/null
 wait "$logpid"
-if grep -q '"decision":"would-deny","rule":"not-admitted","hook":"locked_down".*"comm":"insmod","file":"evil.ko","sha256":"[0-9a-f]\{64\}"' /tmp/log; then
-	ok "guard log: JSON line for evil.ko, would-deny, with pid, comm, file and hash"
+# Unsigned: the kernel hashed nothing, and the line claims no digest.  Signed
+# by a key nobody trusts: the digest the kernel took of its signed part.
+if grep -q '"decision":"would-deny","rule":"not-admitted","hook":"locked_down","pid":[0-9]*,"uid":0,"comm":"insmod","file":"evil.ko","sha256":"","signed_digest":""' /tmp/log; then
+	ok "guard log: JSON line for unsigned evil.ko, would-deny, with pid, comm and file"
 else
-	not_ok "guard log: JSON line for evil.ko, would-deny, with pid, comm, file and hash"
+	not_ok "guard log: JSON line for unsigned evil.ko, would-deny, with pid, comm and file"
 	sed 's/^/#   /' /tmp/log /tmp/log.err | head -n 20
+fi
+want=$(signed_part_sha256 /tmp/evil-untrusted.ko)
+if grep -q "\"decision\":\"would-deny\",\"rule\":\"not-admitted\",\"hook\":\"locked_down\".*\"file\":\"evil-untrusted.ko\",\"sha256\":\"\",\"signed_digest\":\"sha256:$want\"" /tmp/log; then
+	ok "guard log: JSON line for untrusted-signed evil, would-deny, with the kernel's digest of its signed part"
+else
+	not_ok "guard log: JSON line for untrusted-signed evil with the kernel's digest ($want)"
+	sed 's/^/#   /' /tmp/log | head -n 20
 fi
 if grep -q '"decision":"would-deny","rule":"init-module-untrusted"' /tmp/log; then
 	ok "guard log: init_module from an untrusted process reported"

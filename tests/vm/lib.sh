@@ -162,6 +162,16 @@ module_loaded() {
 	grep -q "^$1 " /proc/modules
 }
 
+# signed_part_sha256 FILE: the SHA-256 of what an appended signature covers,
+# everything before it, computed here from the trailer's own fields (the
+# signature's length, big-endian, in the 4 bytes before the 28-byte marker;
+# 12 bytes of struct module_signature) with nothing of modguard's.
+signed_part_sha256() {
+	_sz=$(stat -c %s "$1")
+	_sl=$(tail -c 32 "$1" | head -c 4 | od -An -tu1 | awk '{ print $1 * 16777216 + $2 * 65536 + $3 * 256 + $4 }')
+	head -c $((_sz - 28 - 12 - _sl)) "$1" | sha256sum | cut -d' ' -f1
+}
+
 # done_testing: print the plan and exit 1 if anything failed.
 done_testing() {
 	echo "1..$_mg_n"

@@ -121,11 +121,24 @@ struct work {
 
 enum { ADMIT_OK, ADMIT_REFUSED, ADMIT_IOERR };
 
+/* The admitted map's kind for a signed part's digest; MG_KEY_NONE for an algorithm the guard does not read. */
+static uint32_t signed_kind(const char *hash, unsigned len)
+{
+	if (!strcmp(hash, "sha256") && len == 32)
+		return MG_KEY_SIGNED_SHA256;
+	if (!strcmp(hash, "sha384") && len == 48)
+		return MG_KEY_SIGNED_SHA384;
+	if (!strcmp(hash, "sha512") && len == 64)
+		return MG_KEY_SIGNED_SHA512;
+	return MG_KEY_NONE;
+}
+
 static int admit_one(struct work *w, const char *path)
 {
 	struct modguard_verify_result res;
 	struct modguard_err err = { 0 };
 	struct mg_admitted val = { 0 };
+	struct mg_key fkey = { .kind = MG_KEY_FILE }, skey = { 0 };
 	uint8_t *raw = NULL, digest[MG_HASH_LEN];
 	char h[2 * MG_HASH_LEN + 1];
 	size_t len;
@@ -163,16 +176,33 @@ static int admit_one(struct work *w, const char *path)
 	snprintf(val.signer, sizeof(val.signer), "%.*s", (int)sizeof(val.signer) - 1, res.signer);
 	if (w->map_fd >= 0 && kernel_lacks_key(res.skid, res.serial))
 		val.flags |= MG_ADM_NO_KERNEL_KEY;
-	if (w->map_fd >= 0 && bpf_map_update_elem(w->map_fd, digest, &val, BPF_ANY)) {
+	/*
+	 * Two keys.  The signed part's digest is what the guard looks up when the
+	 * kernel checks the signature itself (busybox insmod, kmod): the kernel
+	 * computes it from the buffer it loads.  The file's SHA-256 serves this
+	 * program's own loads, and the guard where the kernel checks no signature
+	 * or trust_kernel_keys = no.  The signed key goes in first: a failure
+	 * between the two leaves a module admitted for less, never for more.
+	 */
+	skey.kind = signed_kind(res.hash, res.signed_digest_len);
+	memcpy(skey.digest, res.signed_digest, res.signed_digest_len);
+	memcpy(fkey.digest, digest, sizeof(digest));
+	if (w->map_fd >= 0 &&
+	    ((skey.kind != MG_KEY_NONE && bpf_map_update_elem(w->map_fd, &skey, &val, BPF_ANY)) ||
+	     bpf_map_update_elem(w->map_fd, &fkey, &val, BPF_ANY))) {
 		pthread_mutex_lock(&w->out_lock);
 		msg("%s: cannot admit into the guard: %s", path, strerror(errno));
 		pthread_mutex_unlock(&w->out_lock);
 		goto out;
 	}
 	if (w->verbose) {
+		char sh[2 * MG_DIGEST_MAX + 1];
+
+		hex(res.signed_digest, res.signed_digest_len, sh);
 		pthread_mutex_lock(&w->out_lock);
-		printf("%s: %s sha256:%s signer \"%s\"\n", path,
-		       w->map_fd >= 0 ? "admitted" : "verified (dry run)", h, res.signer);
+		printf("%s: %s sha256:%s signed-part %s:%s signer \"%s\"\n", path,
+		       w->map_fd >= 0 ? "admitted" : "verified (dry run)", h, res.hash, sh,
+		       res.signer);
 		pthread_mutex_unlock(&w->out_lock);
 	}
 	ret = ADMIT_OK;
@@ -350,7 +380,7 @@ int kernel_decides(const char *path, const char *params)
 
 /*
  * Whether the guard's admitted map holds digest, the SHA-256 of the exact
- * bytes read.  An admitted hash is a verification this program already made,
+ * bytes read (an MG_KEY_FILE key).  An admitted hash is a verification this program already made,
  * against the same trust store and deny list (both change only at boot, or
  * grow through trust-add), kept where only this program writes.  Checking it
  * needs one SHA-256 and no trust store or certificate parsing, so loading an
@@ -361,6 +391,7 @@ static bool already_admitted(const uint8_t digest[MG_HASH_LEN], uint32_t *flags)
 {
 	/* Opened once per process: load-chain asks for every module of a modprobe plan. */
 	static int fd = -2;
+	struct mg_key key = { .kind = MG_KEY_FILE };
 	struct mg_admitted val;
 
 	if (fd == -2) {
@@ -370,7 +401,8 @@ static bool already_admitted(const uint8_t digest[MG_HASH_LEN], uint32_t *flags)
 	}
 	if (fd < 0)
 		return false;
-	if (bpf_map_lookup_elem(fd, digest, &val))
+	memcpy(key.digest, digest, MG_HASH_LEN);
+	if (bpf_map_lookup_elem(fd, &key, &val))
 		return false;
 	*flags = val.flags;
 	return true;

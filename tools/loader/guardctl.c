@@ -367,6 +367,22 @@ static bool kernel_has_func(const char *name)
 	return found;
 }
 
+/* pkcs7_verify() and the types guard_pkcs7_verify reads, in the kernel's BTF. */
+static bool kernel_digest_readable(void)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	bool found;
+
+	if (!btf)
+		return false;
+	found = btf__find_by_name_kind(btf, "pkcs7_verify", BTF_KIND_FUNC) > 0 &&
+		btf__find_by_name_kind(btf, "pkcs7_message", BTF_KIND_STRUCT) > 0 &&
+		btf__find_by_name_kind(btf, "pkcs7_signed_info", BTF_KIND_STRUCT) > 0 &&
+		btf__find_by_name_kind(btf, "public_key_signature", BTF_KIND_STRUCT) > 0;
+	btf__free(btf);
+	return found;
+}
+
 static int pin_all(struct guard_bpf *skel)
 {
 	struct {
@@ -459,6 +475,14 @@ static int guard_start(bool boot)
 	/* The audit of the kernel's own verdict needs module_sig_check() in BTF. */
 	if (!kernel_has_func("module_sig_check"))
 		bpf_program__set_autoload(skel->progs.guard_module_sig_check, false);
+	/*
+	 * Reading the digest the kernel takes for its own signature check needs
+	 * pkcs7_verify() and the PKCS#7 types in BTF.  Without them the guard
+	 * hashes each module file itself, as bpf_ima_file_hash() gives it.
+	 */
+	skel->rodata->cfg.kernel_digest = kernel_digest_readable();
+	if (!skel->rodata->cfg.kernel_digest)
+		bpf_program__set_autoload(skel->progs.guard_pkcs7_verify, false);
 
 	phase("guard start: policy, open");
 	if (guard_bpf__load(skel)) {
@@ -489,7 +513,7 @@ fail:
 
 static void fmt_event(const struct mg_event *e, char *out, size_t len, bool json)
 {
-	char h[2 * MG_HASH_LEN + 1] = "";
+	char h[2 * MG_HASH_LEN + 1] = "", dg[8 + 2 * MG_DIGEST_MAX + 1] = "";
 	char comm[MG_COMM_LEN + 1], file[MG_NAME_LEN + 1], signer[MG_SIGNER_LEN + 1];
 	const char *rule = e->rule < MG_RULE__MAX ? rule_names[e->rule] : "?";
 	const char *dec = e->decision < 4 ? decision_names[e->decision] : "?";
@@ -498,6 +522,14 @@ static void fmt_event(const struct mg_event *e, char *out, size_t len, bool json
 
 	if (e->has_hash)
 		hex(e->hash, MG_HASH_LEN, h);
+	if (e->digest_kind >= MG_KEY_SIGNED_SHA256 && e->digest_kind <= MG_KEY_SIGNED_SHA512) {
+		static const char *const alg[] = { "sha256", "sha384", "sha512" };
+		static const unsigned dlen[] = { 32, 48, 64 };
+		unsigned k = e->digest_kind - MG_KEY_SIGNED_SHA256;
+		int n = snprintf(dg, sizeof(dg), "%s:", alg[k]);
+
+		hex(e->digest, dlen[k], dg + n);
+	}
 	/* Kernel strings: bound them, and keep JSON valid whatever a file is called. */
 	snprintf(comm, sizeof(comm), "%.*s", MG_COMM_LEN, e->comm);
 	snprintf(file, sizeof(file), "%.*s", MG_NAME_LEN, e->file);
@@ -515,12 +547,14 @@ static void fmt_event(const struct mg_event *e, char *out, size_t len, bool json
 		snprintf(
 			out, len,
 			"{\"seq\":%u,\"ts_ns\":%llu,\"decision\":\"%s\",\"rule\":\"%s\",\"hook\":\"%s\","
-			"\"pid\":%u,\"uid\":%u,\"comm\":\"%s\",\"file\":\"%s\",\"sha256\":\"%s\",\"signer\":\"%s\"}",
+			"\"pid\":%u,\"uid\":%u,\"comm\":\"%s\",\"file\":\"%s\",\"sha256\":\"%s\","
+			"\"signed_digest\":\"%s\",\"signer\":\"%s\"}",
 			e->seq, (unsigned long long)e->ts_ns, dec, rule, hook, e->pid, e->uid, comm,
-			file, h, signer);
+			file, h, dg, signer);
 	else
-		snprintf(out, len, "%-10s %-14s %-16s pid %-6u %-15s %s%s%s", dec, rule, hook,
-			 e->pid, comm, file, *h ? " sha256:" : "", h);
+		snprintf(out, len, "%-10s %-14s %-16s pid %-6u %-15s %s%s%s%s%s", dec, rule, hook,
+			 e->pid, comm, file, *h ? " sha256:" : "", h, *dg ? " signed-part " : "",
+			 dg);
 }
 
 static __u64 stat_sum(int fd, __u32 key)
@@ -602,7 +636,7 @@ static int guard_status(void)
 	int cfd, sfd, afd, rfd;
 	struct mg_config cfg;
 	struct mg_event ev[MG_RECENT_MAX];
-	__u8 key[MG_HASH_LEN], next[MG_HASH_LEN];
+	struct mg_key key, next;
 	unsigned admitted = 0, n = 0;
 	__u32 zero = 0;
 	char line[512];
@@ -625,15 +659,19 @@ static int guard_status(void)
 		}
 		memcpy(&cfg, ro, sizeof(cfg));
 	}
-	for (void *prev = NULL; bpf_map_get_next_key(afd, prev, next) == 0; prev = key) {
-		memcpy(key, next, sizeof(key));
-		admitted++;
+	/* One file key per admitted module; the signed part's key is its twin. */
+	for (void *prev = NULL; bpf_map_get_next_key(afd, prev, &next) == 0; prev = &key) {
+		key = next;
+		admitted += key.kind == MG_KEY_FILE;
 	}
 	printf("guard: running\n");
 	printf("mode: %s\n", cfg.mode == MG_MODE_PERMISSIVE ? "permissive" : "enforce");
 	printf("trust_kernel_keys: %s\n", cfg.trust_kernel_keys ? "yes" : "no");
 	printf("loader_only: %s\n", cfg.loader_only ? "yes" : "no");
 	printf("kernel_module_sig: %s\n", cfg.kernel_modsig ? "yes" : "no");
+	printf("kernel_digest: %s\n",
+	       cfg.kernel_digest ? "yes (admission by the kernel's digest of the signed part)" :
+				   "no (admission by the file's SHA-256)");
 	{
 		char driver[64];
 		long min = ahash_minsize();
