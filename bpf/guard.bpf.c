@@ -385,8 +385,8 @@ int BPF_PROG(guard_pkcs7_verify, struct pkcs7_message *pkcs7, enum key_being_use
 	__u32 size, kind;
 	__u8 *digest;
 
-	if (ret || usage != bpf_core_enum_value(enum key_being_used_for,
-						VERIFYING_MODULE_SIGNATURE))
+	if (ret ||
+	    usage != bpf_core_enum_value(enum key_being_used_for, VERIFYING_MODULE_SIGNATURE))
 		return 0;
 	st = state_of_current(false);
 	if (!st || !st->loading)
@@ -397,7 +397,8 @@ int BPF_PROG(guard_pkcs7_verify, struct pkcs7_message *pkcs7, enum key_being_use
 	sig = BPF_CORE_READ(si, sig);
 	digest = BPF_CORE_READ(sig, digest);
 	size = BPF_CORE_READ(sig, digest_size);
-	if (!digest || bpf_probe_read_kernel_str(name, sizeof(name), BPF_CORE_READ(sig, hash_algo)) != 7)
+	if (!digest ||
+	    bpf_probe_read_kernel_str(name, sizeof(name), BPF_CORE_READ(sig, hash_algo)) != 7)
 		return 0;
 	if (name[0] != 's' || name[1] != 'h' || name[2] != 'a')
 		return 0;
