@@ -235,9 +235,11 @@ prog_runs() { awk -v p="$1" '$1 == p { print $2 }' /tmp/status; }
 sed -n '/^programs/,/^recent/p' /tmp/status | sed 's/^/# /'
 execns=$(($(prog_ns guard_bprm_check_security) + $(prog_ns guard_bprm_committed_creds)))
 readns=$(prog_ns guard_kernel_read_file)
+pkcsns=$(prog_ns guard_pkcs7_verify)
+lockns=$(prog_ns guard_locked_down)
 say "bench: guard programs per exec: ${execns} ns in BPF (bprm_check_security + bprm_committed_creds) = $(echo "$execns $(us "$exec1")" | awk '{ printf "%.3f%%", 100 * $1 / ($2 * 1000) }') of an exec ($(us "$exec1") us)"
 say "bench: the guard's kernel hash: $(grep '^kernel_hash' /tmp/status)"
-say "bench: kernel_read_file (SHA-256 of the module in the kernel): ${readns} ns per finit_module = $(echo "$readns $admitted" | awk '{ printf "%.2f%%", 100 * $1 / ($2 * 1000) }') of an admitted insmod of hello"
+say "bench: the guard's programs per admitted finit_module: kernel_read_file ${readns} ns (hashes nothing where the kernel checks the signature: $(grep '^kernel_digest' /tmp/status)), pkcs7_verify ${pkcsns:-?} ns, locked_down ${lockns:-?} ns; together $(echo "$readns ${pkcsns:-0} ${lockns:-0} $admitted" | awk '{ printf "%.3f%%", 100 * ($1 + $2 + $3) / ($4 * 1000) }') of an admitted insmod of hello"
 # Where modguard load's time goes, beyond the load itself: starting the
 # trusted program (it does nothing with --help) against starting busybox, and
 # its own timing of each step of one admitted load.

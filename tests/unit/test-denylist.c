@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include <openssl/evp.h>
 
 #include "modguard.h"
 #include "helpers.h"
@@ -164,6 +165,51 @@ static void test_digest_one_pass(void **state)
 	assert_true(res.have_digest);
 	assert_memory_equal(res.module_sha256, want, 32);
 	free(copy);
+	modguard_trust_free(t);
+}
+
+/*
+ * The signed part's digest in the signature's algorithm, which the guard's
+ * admitted map holds and the kernel computes in pkcs7_verify: equal to
+ * OpenSSL's digest of the bytes before the signature, whose length comes
+ * from the trailer's own fields here (big-endian signature length, 12-byte
+ * struct module_signature, 28-byte marker), not from modguard's parser.
+ */
+static void test_signed_digest(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const algs[] = { "sha256", "sha384", "sha512" };
+	struct modguard_trust *t = trust_with(f, NULL, NULL, NULL);
+
+	for (size_t i = 0; i < sizeof(algs) / sizeof(algs[0]); i++) {
+		struct modguard_signer *s = NULL;
+		struct modguard_verify_result res;
+		struct modguard_err err = { 0 };
+		uint8_t *elf, *img, want[EVP_MAX_MD_SIZE];
+		size_t elf_len, img_len, body;
+		unsigned want_len = 0;
+		uint32_t sig_len;
+
+		elf = test_elf_new(2000 + 100 * i, &elf_len);
+		assert_int_equal(modguard_signer_new(f->key, f->cert, algs[i], 0, &s, &err), 0);
+		assert_int_equal(modguard_sign_image(s, elf, elf_len, &img, &img_len, &err), 0);
+		modguard_signer_free(s);
+		sig_len = (uint32_t)img[img_len - 32] << 24 | (uint32_t)img[img_len - 31] << 16 |
+			  (uint32_t)img[img_len - 30] << 8 | img[img_len - 29];
+		body = img_len - 28 - 12 - sig_len;
+		assert_int_equal(body, elf_len);
+		assert_int_equal(EVP_Digest(img, body, want, &want_len,
+					    EVP_get_digestbyname(algs[i]), NULL),
+				 1);
+		memset(&res, 0, sizeof(res));
+		assert_int_equal(
+			modguard_verify_image(t, img, img_len, MG_VERIFY_DIGEST, &res, &err), 0);
+		assert_string_equal(res.hash, algs[i]);
+		assert_int_equal(res.signed_digest_len, want_len);
+		assert_memory_equal(res.signed_digest, want, want_len);
+		free(img);
+		free(elf);
+	}
 	modguard_trust_free(t);
 }
 
@@ -382,11 +428,12 @@ static void test_verify_negative(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_baseline),       cmocka_unit_test(test_digest_one_pass),
-		cmocka_unit_test(test_digests_reused), cmocka_unit_test(test_deny_module),
-		cmocka_unit_test(test_deny_cert),      cmocka_unit_test(test_deny_unrelated),
-		cmocka_unit_test(test_deny_api),       cmocka_unit_test(test_malformed),
-		cmocka_unit_test(test_missing_file),   cmocka_unit_test(test_verify_negative),
+		cmocka_unit_test(test_baseline),	cmocka_unit_test(test_digest_one_pass),
+		cmocka_unit_test(test_digests_reused),	cmocka_unit_test(test_signed_digest),
+		cmocka_unit_test(test_deny_module),	cmocka_unit_test(test_deny_cert),
+		cmocka_unit_test(test_deny_unrelated),	cmocka_unit_test(test_deny_api),
+		cmocka_unit_test(test_malformed),	cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_verify_negative),
 	};
 
 	return cmocka_run_group_tests_name("denylist", tests, setup, teardown);

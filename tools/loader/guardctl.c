@@ -355,32 +355,10 @@ static void fast_kernel_hash(const struct policy *pol)
 	printf("kernel hash: %s, through IMA's ahash path\n", driver);
 }
 
-static bool kernel_has_func(const char *name)
+/* Whether the kernel's BTF (btf may be NULL: unreadable) has NAME of KIND. */
+static bool btf_has(const struct btf *btf, const char *name, __u32 kind)
 {
-	struct btf *btf = btf__load_vmlinux_btf();
-	bool found;
-
-	if (!btf)
-		return false;
-	found = btf__find_by_name_kind(btf, name, BTF_KIND_FUNC) > 0;
-	btf__free(btf);
-	return found;
-}
-
-/* pkcs7_verify() and the types guard_pkcs7_verify reads, in the kernel's BTF. */
-static bool kernel_digest_readable(void)
-{
-	struct btf *btf = btf__load_vmlinux_btf();
-	bool found;
-
-	if (!btf)
-		return false;
-	found = btf__find_by_name_kind(btf, "pkcs7_verify", BTF_KIND_FUNC) > 0 &&
-		btf__find_by_name_kind(btf, "pkcs7_message", BTF_KIND_STRUCT) > 0 &&
-		btf__find_by_name_kind(btf, "pkcs7_signed_info", BTF_KIND_STRUCT) > 0 &&
-		btf__find_by_name_kind(btf, "public_key_signature", BTF_KIND_STRUCT) > 0;
-	btf__free(btf);
-	return found;
+	return btf && btf__find_by_name_kind(btf, name, kind) > 0;
 }
 
 static int pin_all(struct guard_bpf *skel)
@@ -428,6 +406,7 @@ static int guard_start(bool boot)
 {
 	struct policy pol;
 	struct guard_bpf *skel;
+	struct btf *btf;
 	struct stat st;
 	int ret = EXIT_USAGE;
 
@@ -472,17 +451,23 @@ static int guard_start(bool boot)
 	skel->rodata->cfg.trust_kernel_keys = pol.trust_kernel_keys;
 	skel->rodata->cfg.loader_only = pol.loader_only;
 	skel->rodata->cfg.kernel_modsig = access(SIG_ENFORCE, F_OK) == 0;
+	/* Parsed once: a few MB, tens of milliseconds. */
+	btf = btf__load_vmlinux_btf();
 	/* The audit of the kernel's own verdict needs module_sig_check() in BTF. */
-	if (!kernel_has_func("module_sig_check"))
+	if (!btf_has(btf, "module_sig_check", BTF_KIND_FUNC))
 		bpf_program__set_autoload(skel->progs.guard_module_sig_check, false);
 	/*
 	 * Reading the digest the kernel takes for its own signature check needs
 	 * pkcs7_verify() and the PKCS#7 types in BTF.  Without them the guard
 	 * hashes each module file itself, as bpf_ima_file_hash() gives it.
 	 */
-	skel->rodata->cfg.kernel_digest = kernel_digest_readable();
+	skel->rodata->cfg.kernel_digest = btf_has(btf, "pkcs7_verify", BTF_KIND_FUNC) &&
+					  btf_has(btf, "pkcs7_message", BTF_KIND_STRUCT) &&
+					  btf_has(btf, "pkcs7_signed_info", BTF_KIND_STRUCT) &&
+					  btf_has(btf, "public_key_signature", BTF_KIND_STRUCT);
 	if (!skel->rodata->cfg.kernel_digest)
 		bpf_program__set_autoload(skel->progs.guard_pkcs7_verify, false);
+	btf__free(btf);
 
 	phase("guard start: policy, open");
 	if (guard_bpf__load(skel)) {
