@@ -372,7 +372,9 @@ int BPF_PROG(guard_kernel_load_data, enum kernel_load_data_id id, bool contents,
  * the kernel accepted this far (ret 0: digest computed, not on the kernel's
  * hash blacklist), and only for one signer without authenticated attributes,
  * whose digest is then the signed part's own.  Anything else leaves no
- * digest, and no admission.
+ * digest, and no admission.  (IMA's appraisal of an appended signature uses
+ * the same usage on the same buffer; the kernel's own check comes after it,
+ * and its answer replaces IMA's.)
  */
 SEC("fexit/pkcs7_verify")
 int BPF_PROG(guard_pkcs7_verify, struct pkcs7_message *pkcs7, enum key_being_used_for usage,
@@ -385,11 +387,14 @@ int BPF_PROG(guard_pkcs7_verify, struct pkcs7_message *pkcs7, enum key_being_use
 	__u32 size, kind;
 	__u8 *digest;
 
-	if (ret ||
-	    usage != bpf_core_enum_value(enum key_being_used_for, VERIFYING_MODULE_SIGNATURE))
+	if (usage != bpf_core_enum_value(enum key_being_used_for, VERIFYING_MODULE_SIGNATURE))
 		return 0;
 	st = state_of_current(false);
 	if (!st || !st->loading)
+		return 0;
+	/* The last check of this load decides: a failed one leaves no digest. */
+	st->signed_key.kind = MG_KEY_NONE;
+	if (ret)
 		return 0;
 	si = BPF_CORE_READ(pkcs7, signed_infos);
 	if (!si || BPF_CORE_READ(si, next) || BPF_CORE_READ(si, authattrs))

@@ -606,6 +606,11 @@ int cmd_status(int argc, char *argv[])
 		/* Attached only when a protected file was open for writing at the lock. */
 		if ((v = kv_get(&g, "write hook")))
 			printf("write hook:   %s\n", v);
+		if ((v = kv_get(&g, "kernel_digest")))
+			printf("admission:    %s\n",
+			       !strncmp(v, "yes", 3) ?
+				       "by the kernel's digest of the signed part" :
+				       "by the file's SHA-256 (the guard hashes each file)");
 		if ((v = kv_get(&g, "kernel_hash")))
 			printf("kernel hash:  %s\n", v);
 		if (g.error[0] && !g.running)
