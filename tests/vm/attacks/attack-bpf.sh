@@ -36,6 +36,9 @@ attempt_refused "fmod_ret on security_file_open" mgattack bpf-fmodret security_f
 attempt_refused "fmod_ret on security_locked_down" mgattack bpf-fmodret security_locked_down
 attempt_refused "fmod_ret on security_kernel_read_file" mgattack bpf-fmodret security_kernel_read_file
 attempt_refused "fmod_ret on security_bpf" mgattack bpf-fmodret security_bpf
+# The kernel's own signature check, whose digest the guard admits by.
+attempt_refused "fmod_ret on pkcs7_verify" mgattack bpf-fmodret pkcs7_verify
+attempt_refused "fmod_ret on module_sig_check" mgattack bpf-fmodret module_sig_check
 attempt_refused "program calling bpf_send_signal (would kill the trusted program)" mgattack bpf-send-signal
 attempt_refused "program calling bpf_probe_write_user" mgattack bpf-write-user
 
@@ -53,6 +56,14 @@ attempt "with allow-all LSM programs attached: unlink a pin" $GL mgattack unlink
 mgattack bpf-fentry security_file_open 5 >/tmp/fentry 2>&1 &
 sleep 1
 attempt_switch "fentry on security_file_open ($(head -n1 /tmp/fentry))" true
+wait
+# A tracing program beside the guard's fexit on pkcs7_verify may read the
+# kernel's digest, but not write it: evil signed by a key nobody trusts,
+# whose load goes through pkcs7_verify, is still refused.
+modguard sign -q -k "$MG_KEYS/untrusted.key" -c "$MG_KEYS/untrusted.crt" -o /tmp/evil-untrusted.ko "$MG_MODULES/evil.ko"
+mgattack bpf-fentry pkcs7_verify 5 >/tmp/fentry 2>&1 &
+sleep 1
+attempt_refused "with an fentry on pkcs7_verify ($(head -n1 /tmp/fentry)): finit_module of evil signed by an untrusted key" sysload finit /tmp/evil-untrusted.ko
 wait
 
 # ---- The pins ------------------------------------------------------------------
