@@ -185,12 +185,13 @@ static void test_signed_digest(void **state)
 		struct modguard_signer *s = NULL;
 		struct modguard_verify_result res;
 		struct modguard_err err = { 0 };
-		uint8_t *elf, *img, want[EVP_MAX_MD_SIZE];
-		size_t elf_len, img_len, body;
+		uint8_t *elf, *img = NULL, want[EVP_MAX_MD_SIZE];
+		size_t elf_len = 0, img_len = 0, body;
 		unsigned want_len = 0;
 		uint32_t sig_len;
 
 		elf = test_elf_new(2000 + 100 * i, &elf_len);
+		assert_non_null(elf);
 		assert_int_equal(modguard_signer_new(f->key, f->cert, algs[i], 0, &s, &err), 0);
 		assert_int_equal(modguard_sign_image(s, elf, elf_len, &img, &img_len, &err), 0);
 		modguard_signer_free(s);
