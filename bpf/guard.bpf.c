@@ -11,7 +11,8 @@
  *       Marks the task as loading a module.  When the kernel will check the
  *       module's signature and the guard reads the digest it takes
  *       (guard_pkcs7_verify), allows and leaves the decision to
- *       guard_locked_down, hashing nothing.  Otherwise hashes the file with
+ *       guard_locked_down, hashing nothing (unless admission left an inode
+ *       hint: a signature the kernel may not hash).  Otherwise hashes the file with
  *       bpf_ima_file_hash() (never trusted on FUSE or network file systems)
  *       and decides now: admitted or not (trust_kernel_keys = no, no
  *       CONFIG_MODULE_SIG); in strict mode, the trusted program or not.
@@ -254,6 +255,22 @@ static __always_inline bool is_trusted_file(struct file *file)
 
 /* ---- Module loading --------------------------------------------------- */
 
+/*
+ * Whether admission left an MG_KEY_INODE hint for this file: its signature's
+ * digest is one the kernel may not compute, so the guard hashes the file.
+ */
+static __always_inline bool hash_hinted(struct file *file)
+{
+	struct mg_key key = { .kind = MG_KEY_INODE };
+	struct inode *inode = BPF_CORE_READ(file, f_inode);
+	__u64 dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	__u64 ino = BPF_CORE_READ(inode, i_ino);
+
+	__builtin_memcpy(key.digest, &dev, sizeof(dev));
+	__builtin_memcpy(key.digest + sizeof(dev), &ino, sizeof(ino));
+	return bpf_map_lookup_elem(&admitted, &key) != NULL;
+}
+
 SEC("lsm.s/kernel_read_file")
 int BPF_PROG(guard_kernel_read_file, struct file *file, enum kernel_read_file_id id, bool contents,
 	     int ret)
@@ -282,7 +299,7 @@ int BPF_PROG(guard_kernel_read_file, struct file *file, enum kernel_read_file_id
 	later = st && cfg.kernel_digest && cfg.kernel_modsig && cfg.trust_kernel_keys &&
 		!cfg.loader_only;
 	unstable = false;
-	if (!later) {
+	if (!later || hash_hinted(file)) {
 		struct mg_key key = { .kind = MG_KEY_FILE };
 
 		unstable = content_unstable(BPF_CORE_READ(file, f_inode, i_sb, s_magic));

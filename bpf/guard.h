@@ -89,6 +89,15 @@ enum mg_key_kind {
 	MG_KEY_SIGNED_SHA256 = 2,
 	MG_KEY_SIGNED_SHA384 = 3,
 	MG_KEY_SIGNED_SHA512 = 4,
+	/*
+	 * Not a digest: a hint, digest = dev (kernel encoding, __u64) then ino
+	 * (__u64).  An admitted file whose signature is not SHA-256: the kernel
+	 * may have no driver to hash it (SHA-384/512 built as a module) or may not
+	 * parse it at all (SHA-3 before 6.7), so the guard hashes this inode's
+	 * file itself and decides by its MG_KEY_FILE key.  It only chooses
+	 * whether to hash; the decision is always by a digest.
+	 */
+	MG_KEY_INODE = 5,
 };
 
 /* Key of the admitted map: kind, then the digest, zero-padded to MG_DIGEST_MAX. */

@@ -189,6 +189,33 @@ expect_fail EPERM insmod /tmp/m/hello512.ko
 if module_loaded hello; then not_ok "hello512 not loaded by insmod"; else ok "hello512 not loaded by insmod"; fi
 grep -q '^admitted: 4$' /tmp/status && ok "4 hashes admitted" || { not_ok "4 hashes admitted"; sed 's/^/#   /' /tmp/status; }
 
+# Signatures the kernel may not hash: SHA-3 (6.1 cannot parse it) and SHA-384
+# (its driver is a module, not loaded here).  Admission leaves a hint on the
+# file's inode, and the guard hashes that file itself, by its SHA-256.
+for a in sha3-256 sha384; do
+	modguard sign -q -a $a -k "$MG_KEYS/owner.key" -c "$MG_KEYS/owner.crt" -o /tmp/m/hello-$a.ko "$MG_MODULES/hello.ko"
+done
+expect_ok modguard admit /tmp/m/hello-sha3-256.ko /tmp/m/hello-sha384.ko
+for a in sha3-256 sha384; do
+	dmesg_mark
+	expect_ok insmod /tmp/m/hello-$a.ko
+	expect_dmesg 'modguard-test: hello loaded' "admitted $a-signed hello ran its init"
+	want=$(sha256sum </tmp/m/hello-$a.ko | cut -d' ' -f1)
+	modguard guard status >/tmp/status 2>&1
+	if grep -q "allowed *admitted *kernel_read_file .* hello-$a.ko sha256:$want\$" /tmp/status; then
+		ok "admitted $a-signed hello: allowed at kernel_read_file by its file's SHA-256"
+	else
+		not_ok "admitted $a-signed hello: allowed by its file's SHA-256 ($want)"
+		sed 's/^/#   /' /tmp/status
+	fi
+	expect_ok rmmod hello
+done
+# The same bytes at another inode carry no hint.  The kernel cannot parse a
+# SHA-3 signature here, so it takes no digest, and nothing admits the load.
+cp /tmp/m/hello-sha3-256.ko /tmp/m/hello-sha3-copy.ko
+expect_fail EPERM insmod /tmp/m/hello-sha3-copy.ko
+if module_loaded hello; then not_ok "the unhinted copy is not loaded"; else ok "the unhinted copy is not loaded"; fi
+
 # ---- The trusted program cannot be traced or read ------------------------------
 modguard guard log --timeout 60 >/dev/null 2>&1 &
 lp=$!

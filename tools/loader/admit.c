@@ -16,7 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -121,6 +123,23 @@ struct work {
 
 enum { ADMIT_OK, ADMIT_REFUSED, ADMIT_IOERR };
 
+/* The MG_KEY_INODE hint for path, in the kernel's encoding; -1 if it cannot be had. */
+static int inode_key(const char *path, struct mg_key *k)
+{
+	struct stat st;
+	uint64_t dev, ino;
+
+	if (stat(path, &st))
+		return -1;
+	dev = ((uint64_t)major(st.st_dev) << 20) | minor(st.st_dev);
+	ino = st.st_ino;
+	memset(k, 0, sizeof(*k));
+	k->kind = MG_KEY_INODE;
+	memcpy(k->digest, &dev, sizeof(dev));
+	memcpy(k->digest + sizeof(dev), &ino, sizeof(ino));
+	return 0;
+}
+
 /* The admitted map's kind for a signed part's digest; MG_KEY_NONE for an algorithm the guard does not read. */
 static uint32_t signed_kind(const char *hash, unsigned len)
 {
@@ -138,7 +157,7 @@ static int admit_one(struct work *w, const char *path)
 	struct modguard_verify_result res;
 	struct modguard_err err = { 0 };
 	struct mg_admitted val = { 0 };
-	struct mg_key fkey = { .kind = MG_KEY_FILE }, skey = { 0 };
+	struct mg_key fkey = { .kind = MG_KEY_FILE }, skey = { 0 }, ikey = { 0 };
 	uint8_t *raw = NULL, digest[MG_HASH_LEN];
 	char h[2 * MG_HASH_LEN + 1];
 	size_t len;
@@ -187,9 +206,17 @@ static int admit_one(struct work *w, const char *path)
 	skey.kind = signed_kind(res.hash, res.signed_digest_len);
 	memcpy(skey.digest, res.signed_digest, res.signed_digest_len);
 	memcpy(fkey.digest, digest, sizeof(digest));
+	/*
+	 * A signature that is not SHA-256 may be one the kernel cannot hash when
+	 * the module loads (SHA-384/512 built as a module, SHA-3 before 6.7): the
+	 * guard then hashes this file itself, told so by its inode.
+	 */
+	if (skey.kind != MG_KEY_SIGNED_SHA256 && inode_key(path, &ikey))
+		ikey.kind = MG_KEY_NONE;
 	if (w->map_fd >= 0 &&
 	    ((skey.kind != MG_KEY_NONE && bpf_map_update_elem(w->map_fd, &skey, &val, BPF_ANY)) ||
-	     bpf_map_update_elem(w->map_fd, &fkey, &val, BPF_ANY))) {
+	     bpf_map_update_elem(w->map_fd, &fkey, &val, BPF_ANY) ||
+	     (ikey.kind != MG_KEY_NONE && bpf_map_update_elem(w->map_fd, &ikey, &val, BPF_ANY)))) {
 		pthread_mutex_lock(&w->out_lock);
 		msg("%s: cannot admit into the guard: %s", path, strerror(errno));
 		pthread_mutex_unlock(&w->out_lock);
