@@ -196,12 +196,13 @@ static int admit_one(struct work *w, const char *path)
 	if (w->map_fd >= 0 && kernel_lacks_key(res.skid, res.serial))
 		val.flags |= MG_ADM_NO_KERNEL_KEY;
 	/*
-	 * Two keys.  The signed part's digest is what the guard looks up when the
+	 * Two keys, and a hint.  The signed part's digest is what the guard looks up when the
 	 * kernel checks the signature itself (busybox insmod, kmod): the kernel
 	 * computes it from the buffer it loads.  The file's SHA-256 serves this
 	 * program's own loads, and the guard where the kernel checks no signature
 	 * or trust_kernel_keys = no.  The signed key goes in first: a failure
-	 * between the two leaves a module admitted for less, never for more.
+	 * part way leaves a module admitted on fewer paths, never on more, and
+	 * is reported as a failure.
 	 */
 	skey.kind = signed_kind(res.hash, res.signed_digest_len);
 	memcpy(skey.digest, res.signed_digest, res.signed_digest_len);

@@ -703,8 +703,19 @@ static void on_signal(int sig)
 static int log_event(void *ctx, void *data, size_t size)
 {
 	const struct mg_event *e = data;
-	char line[512];
+	/*
+	 * The longest line: 128 bytes of names and punctuation, then at
+	 * most 10 + 20 (seq, ts_ns), 10 + 21 + 16 (decision, rule, hook),
+	 * 10 + 10 (pid, uid), 15 + 63 (comm, file), 64 (sha256), 135
+	 * (signed_digest, sha512) and 43 (signer): 545.  Room to spare, so that
+	 * no line is ever cut short into invalid JSON.
+	 */
+	char line[1024];
 
+	_Static_assert(sizeof(line) > 128 + 10 + 20 + 10 + 21 + 16 + 10 + 10 + (MG_COMM_LEN - 1) +
+					      (MG_NAME_LEN - 1) + 2 * MG_HASH_LEN +
+					      (7 + 2 * MG_DIGEST_MAX) + (MG_SIGNER_LEN - 1),
+		       "an audit line fits");
 	if (size < sizeof(*e))
 		return 0;
 	fmt_event(e, line, sizeof(line), true);
