@@ -133,6 +133,7 @@ struct task_state {
 	__u32 admitted; /* in-flight finit_module file's hash is admitted */
 	__u32 has_hash;
 	__u32 loading; /* between the module's read or load_data and the kernel's verdict */
+	__u32 via_buffer; /* the in-flight load is an untrusted init_module(buf): rule (a) only */
 	__u8 hash[MG_HASH_LEN];
 	char file[MG_NAME_LEN];
 	char signer[MG_SIGNER_LEN];
@@ -318,6 +319,7 @@ int BPF_PROG(guard_kernel_read_file, struct file *file, enum kernel_read_file_id
 		/* Every module load starts here or in kernel_load_data: no stale grant survives. */
 		st->buffer_ok = 0;
 		st->loading = 1;
+		st->via_buffer = 0;
 		st->signed_key.kind = MG_KEY_NONE;
 		st->admitted = adm != NULL;
 		st->has_hash = e.has_hash;
@@ -357,7 +359,7 @@ int BPF_PROG(guard_kernel_load_data, enum kernel_load_data_id id, bool contents,
 {
 	struct mg_event e = {};
 	struct task_state *st;
-	bool trusted;
+	bool trusted, kernel_keys;
 
 	if (ret)
 		return ret;
@@ -367,17 +369,27 @@ int BPF_PROG(guard_kernel_load_data, enum kernel_load_data_id id, bool contents,
 	event_init(&e, MG_HOOK_LOAD_DATA);
 	st = state_of_current(true);
 	trusted = st && st->trusted;
+	/*
+	 * A buffer from anyone else can still pass rule (a): the kernel checks its
+	 * signature against its own keys as for finit_module, and asks locked_down
+	 * when they do not verify it, where via_buffer refuses it.  (kmod before
+	 * version 31 decompresses a .ko.xz itself and loads it this way: every
+	 * Debian module on 6.12.)  Nothing is admitted through this path.
+	 */
+	kernel_keys = !trusted && st && cfg.trust_kernel_keys && cfg.kernel_modsig &&
+		      !cfg.loader_only;
 	if (st) {
 		st->admitted = 0;
 		st->has_hash = 0;
 		st->loading = 1;
+		st->via_buffer = !trusted;
 		st->signed_key.kind = MG_KEY_NONE;
 		st->buffer_ok = trusted;
 		st->file[0] = 0;
 		st->signer[0] = 0;
 	}
-	e.rule = trusted ? MG_RULE_TRUSTED : MG_RULE_LOAD_DATA;
-	return verdict(&e, !trusted, false);
+	e.rule = trusted ? MG_RULE_TRUSTED : kernel_keys ? MG_RULE_KERNEL_KEYS : MG_RULE_LOAD_DATA;
+	return verdict(&e, !trusted && !kernel_keys, kernel_keys);
 }
 
 /*
@@ -477,7 +489,7 @@ int BPF_PROG(guard_locked_down, enum lockdown_reason what, int ret)
 		return verdict(&e, deny, false);
 	}
 
-	if (st->loading && st->signed_key.kind != MG_KEY_NONE)
+	if (st->loading && !st->via_buffer && st->signed_key.kind != MG_KEY_NONE)
 		adm = bpf_map_lookup_elem(&admitted, &st->signed_key);
 	if (adm)
 		__builtin_memcpy(st->signer, adm->signer, sizeof(st->signer));
@@ -486,17 +498,20 @@ int BPF_PROG(guard_locked_down, enum lockdown_reason what, int ret)
 	if (st->buffer_ok && st->trusted) {
 		deny = false;
 		e.rule = MG_RULE_TRUSTED;
-	} else if ((st->admitted || adm) && !cfg.loader_only) {
+	} else if ((st->admitted || adm) && !st->via_buffer && !cfg.loader_only) {
 		deny = false;
 		e.rule = MG_RULE_ADMITTED;
 	} else {
 		deny = true;
-		e.rule = cfg.loader_only ? MG_RULE_STRICT : MG_RULE_NOT_ADMITTED;
+		e.rule = cfg.loader_only ? MG_RULE_STRICT :
+			 st->via_buffer	 ? MG_RULE_LOAD_DATA :
+					   MG_RULE_NOT_ADMITTED;
 	}
 	/* One answer per load: the grant is consumed. */
 	st->buffer_ok = 0;
 	st->admitted = 0;
 	st->loading = 0;
+	st->via_buffer = 0;
 	st->signed_key.kind = MG_KEY_NONE;
 	return verdict(&e, deny, false);
 }
@@ -516,6 +531,7 @@ int BPF_PROG(guard_module_sig_check, struct load_info *info, int flags, int ret)
 	if (ret == -EPERM || (ret == 0 && !BPF_CORE_READ(info, sig_ok))) {
 		if (st) {
 			st->loading = 0;
+			st->via_buffer = 0;
 			st->signed_key.kind = MG_KEY_NONE;
 		}
 		return 0;
@@ -524,6 +540,7 @@ int BPF_PROG(guard_module_sig_check, struct load_info *info, int flags, int ret)
 	if (st) {
 		event_from_state(&e, st);
 		st->loading = 0;
+		st->via_buffer = 0;
 		st->signed_key.kind = MG_KEY_NONE;
 	}
 	if (ret == 0) {

@@ -30,7 +30,7 @@
  *   protect_path_rename        rename of, over, into or out of protected places
  *   protect_path_link          hard link into or out of protected places
  *   protect_path_symlink/mknod/mkdir  new entries in protected dirs, unit masks
- *   protect_path_chmod/chown, protect_inode_setattr  mode, owner, times, size
+ *   protect_path_chmod/chown, protect_inode_setattr(_idmap)  mode, owner, times, size
  *   protect_inode_setxattr/removexattr  xattrs incl. security.capability, ACLs
  *   protect_file_ioctl(_compat) flag, fsxattr, verity, clone, block-device ioctls
  *   protect_mmap_file, protect_file_mprotect  writable shared mappings
@@ -501,9 +501,19 @@ int BPF_PROG(protect_path_chown, const struct path *path, __u32 uid, __u32 gid, 
 	return ret ? ret : attr_change(BPF_CORE_READ(path, dentry));
 }
 
-/* utimes, and every other notify_change(): size, mode, owner, times. */
+/*
+ * utimes, and every other notify_change(): size, mode, owner, times.  The
+ * hook gained a first argument, the mount's idmap, in 6.3; user space loads
+ * the program whose layout the running kernel's BTF has (protect.c).
+ */
 SEC("lsm/inode_setattr")
 int BPF_PROG(protect_inode_setattr, struct dentry *dentry, void *attr, int ret)
+{
+	return ret ? ret : attr_change(dentry);
+}
+
+SEC("lsm/inode_setattr")
+int BPF_PROG(protect_inode_setattr_idmap, void *idmap, struct dentry *dentry, void *attr, int ret)
 {
 	return ret ? ret : attr_change(dentry);
 }

@@ -394,13 +394,45 @@ static const char *load_strerror(int e)
 	}
 }
 
-int kernel_decides(const char *path, const char *params)
+#ifndef MODULE_INIT_COMPRESSED_FILE
+#define MODULE_INIT_COMPRESSED_FILE 4
+#endif
+
+/*
+ * Whether the running kernel decompresses modules of format comp itself
+ * (CONFIG_MODULE_DECOMPRESS, since 6.1): it names the one format it takes
+ * in /sys/module/compression.
+ */
+static bool kernel_decompresses(enum modguard_comp comp)
 {
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), r, e;
+	char buf[16];
+	int fd = open("/sys/module/compression", O_RDONLY | O_CLOEXEC);
+	ssize_t n;
 
 	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = 0;
+	buf[strcspn(buf, "\n")] = 0;
+	return strcmp(buf, modguard_comp_name(comp)) == 0;
+}
+
+int kernel_decides(const char *path, const char *params, enum modguard_comp comp)
+{
+	int fd, r, e, flags = 0;
+
+	if (comp != MG_COMP_NONE) {
+		if (!kernel_decompresses(comp))
+			return -ENOTSUP;
+		flags = MODULE_INIT_COMPRESSED_FILE;
+	}
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
 		return -errno;
-	r = syscall(SYS_finit_module, fd, params, 0);
+	r = syscall(SYS_finit_module, fd, params, flags);
 	e = errno;
 	close(fd);
 	return r ? e : 0;
@@ -515,17 +547,19 @@ static int load_one(struct modguard_trust **trust, const struct policy *pol, con
 		/*
 		 * Not ours to vouch for.  If policy trusts the kernel's keys, the kernel
 		 * may still accept it by its own check: hand it the file, not our buffer,
-		 * so the guard decides exactly as for any other finit_module.
+		 * so the guard decides exactly as for any other finit_module.  A
+		 * compressed file goes to the kernel only if the kernel decompresses
+		 * that format itself (6.12's Debian modules are all .ko.xz).
 		 */
 		if (err.reason != MG_E_UNKNOWN_SIGNER || !pol->trust_kernel_keys ||
-		    comp != MG_COMP_NONE) {
+		    (comp != MG_COMP_NONE && !kernel_decompresses(comp))) {
 			msg("%s: not loaded: %s: %s", path, modguard_reason_name(err.reason),
 			    err.msg);
 			ret = err.reason == MG_E_IO || err.reason == MG_E_NOMEM ? EXIT_USAGE :
 										  EXIT_DENIED;
 			goto out;
 		}
-		e = kernel_decides(path, params);
+		e = kernel_decides(path, params, comp);
 		if (e < 0) {
 			msg("%s: %s", path, strerror(-e));
 			goto out;

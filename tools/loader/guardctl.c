@@ -335,12 +335,18 @@ static void fast_kernel_hash(const struct policy *pol)
 	struct utsname u;
 	int r;
 
-	if (!pol->fast_kernel_hash || ahash_minsize() < 0)
+	if (!pol->fast_kernel_hash)
 		return;
+	if (ahash_minsize() < 0) {
+		/* 6.12's IMA has one path only: the transform it allocated at boot. */
+		printf("kernel hash: IMA's boot-time transform (this kernel's IMA has no ahash "
+		       "path)\n");
+		return;
+	}
 	/* With trust_kernel_keys = no nothing is admitted yet: it would be refused. */
 	if (!fast_sha256(driver, sizeof(driver)) && pol->trust_kernel_keys && uname(&u) == 0 &&
 	    crypto_module_path(u.release, "sha256", path, sizeof(path)) == 0) {
-		r = kernel_decides(path, "");
+		r = kernel_decides(path, "", MG_COMP_NONE);
 		if (r > 0 && r != EEXIST)
 			msg("kernel hash: %s: %s", path, strerror(r));
 	}
@@ -664,6 +670,9 @@ static int guard_status(void)
 		if (min > 0 && fast_sha256(driver, sizeof(driver)))
 			printf("kernel_hash: %s (IMA's ahash path, files of %ld bytes and more)\n",
 			       driver, min);
+		else if (min < 0)
+			printf("kernel_hash: IMA's boot-time transform (no ahash path in this "
+			       "kernel's IMA)\n");
 		else
 			printf("kernel_hash: IMA's boot-time transform\n");
 	}

@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -827,6 +828,45 @@ static int attach_pin(struct bpf_program *p)
 	return 0;
 }
 
+/*
+ * Hooks whose arguments differ between kernels: load the program written
+ * for the layout the running kernel's BTF gives, and only that one.  A
+ * kernel that has neither layout fails the start, and the guard fails
+ * closed: a program reading the wrong argument would protect nothing.
+ */
+static int hook_nargs(const struct btf *btf, const char *func)
+{
+	const struct btf_type *t;
+	int id = btf__find_by_name_kind(btf, func, BTF_KIND_FUNC);
+
+	if (id <= 0 || !(t = btf__type_by_id(btf, id)) || !(t = btf__type_by_id(btf, t->type)) ||
+	    !btf_is_func_proto(t))
+		return -1;
+	return btf_vlen(t);
+}
+
+static int choose_layouts(struct protect_bpf *skel)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	int n;
+
+	if (!btf) {
+		msg("self-protection: cannot read the kernel's BTF: %s", strerror(errno));
+		return -1;
+	}
+	n = hook_nargs(btf, "bpf_lsm_inode_setattr");
+	btf__free(btf);
+	if (n != 2 && n != 3) {
+		msg("self-protection: the kernel's inode_setattr hook has %d arguments, "
+		    "neither of the known layouts (2 or 3)",
+		    n);
+		return -1;
+	}
+	bpf_program__set_autoload(skel->progs.protect_inode_setattr, n == 2);
+	bpf_program__set_autoload(skel->progs.protect_inode_setattr_idmap, n == 3);
+	return 0;
+}
+
 int protect_start(const struct policy *pol)
 {
 	struct protect_bpf *skel;
@@ -860,6 +900,8 @@ int protect_start(const struct policy *pol)
 	if (!skel->rodata->cfg.send_signal_off)
 		msg("WARNING: /proc/kallsyms hides bpf_send_signal: programs calling it are not refused");
 	phase("self-protection: bpf_send_signal in /proc/kallsyms");
+	if (choose_layouts(skel))
+		goto out;
 	if (protect_bpf__load(skel)) {
 		msg("self-protection: cannot load its BPF programs: %s", strerror(errno));
 		goto out;
@@ -910,7 +952,8 @@ int protect_start(const struct policy *pol)
 	if (pin_map(skel->maps.prot_inodes, "inodes") || pin_map(skel->maps.prot_devs, "devices") ||
 	    pin_map(skel->maps.prot_ids, "ids") || pin_map(skel->maps.prot_stats, "stats"))
 		goto out;
-	bpf_object__for_each_program(p, skel->obj) if (p != skel->progs.protect_file_permission &&
+	bpf_object__for_each_program(p, skel->obj) if (bpf_program__autoload(p) &&
+						       p != skel->progs.protect_file_permission &&
 						       p != skel->progs.protect_sweep &&
 						       attach_pin(p)) goto out;
 	phase("self-protection: attach and pin");
