@@ -370,11 +370,13 @@ int BPF_PROG(guard_kernel_load_data, enum kernel_load_data_id id, bool contents,
 	st = state_of_current(true);
 	trusted = st && st->trusted;
 	/*
-	 * A buffer from anyone else can still pass rule (a): the kernel checks its
-	 * signature against its own keys as for finit_module, and asks locked_down
-	 * when they do not verify it, where via_buffer refuses it.  (kmod before
-	 * version 31 decompresses a .ko.xz itself and loads it this way: every
-	 * Debian module on 6.12.)  Nothing is admitted through this path.
+	 * A buffer from anyone else can still pass rule (a) when trust_kernel_keys
+	 * holds: the kernel checks its signature against its own keys as for a
+	 * file, and asks locked_down when they do not verify it, where via_buffer
+	 * refuses it.  Admission (rule b) is never granted to an untrusted
+	 * init_module: such a buffer goes through the trusted program.  kmod
+	 * before version 31 decompresses a .ko.xz itself and loads it this way:
+	 * every Debian module on 6.12, loaded by udev.
 	 */
 	kernel_keys = !trusted && st && cfg.trust_kernel_keys && cfg.kernel_modsig &&
 		      !cfg.loader_only;

@@ -47,15 +47,7 @@ fi
 # through the guard (decided by the kernel's keys), and IMA hashes modules on
 # its ahash path.  Every admitted load below then proves that path gives the
 # digest the trusted program computed.
-if [ ! -e /sys/module/ima/parameters/ahash_minsize ]; then
-	# 6.12's IMA hashes with the transform it allocated at boot, and no other.
-	if grep -q "^kernel_hash: IMA's boot-time transform (no ahash path" /tmp/status; then
-		ok "guard start: this kernel's IMA has no ahash path, and guard status says so"
-	else
-		not_ok "guard start: kernel hash on a kernel without IMA's ahash path"
-		sed 's/^/#   /' /tmp/status
-	fi
-elif [ "$(cat /sys/module/ima/parameters/ahash_minsize)" = 4096 ] && module_loaded sha256_ssse3 &&
+if [ "$(cat /sys/module/ima/parameters/ahash_minsize)" = 4096 ] && module_loaded sha256_ssse3 &&
 	grep -q '^kernel_hash: sha256-[a-z0-9]* (IMA.s ahash path, files of 4096 bytes and more)' /tmp/status &&
 	grep -q 'allowed *kernel-keys *module_sig_check .*sha256-ssse3.ko' /tmp/status; then
 	ok "guard start: sha256_ssse3 loaded through the guard, IMA's ahash path from 4096 bytes: $(grep '^kernel_hash' /tmp/status)"

@@ -97,11 +97,14 @@ expect_fail EKEYREJECTED sysload init /tmp/m/crc7-flipped.ko
 expect_fail EKEYREJECTED insmod /tmp/m/crc7-flipped.ko
 if module_loaded crc7; then not_ok "flipped crc7 not loaded"; else ok "flipped crc7 not loaded"; fi
 # The owner-signed hello, admitted, from a buffer of an untrusted process:
-# admission is for files and the trusted program, never for init_module.
+# admission is for module files and the trusted program, never for another
+# process's init_module.  The same file loads by finit_module.
 expect_ok modguard admit /tmp/m/hello.ko
 expect_fail EPERM sysload init /tmp/m/hello.ko
 module_loaded hello && not_ok "admitted hello not loaded by an untrusted init_module" ||
 	ok "admitted hello not loaded by an untrusted init_module"
+expect_ok sysload finit /tmp/m/hello.ko
+expect_ok rmmod hello
 
 # ---- modprobe of owner-signed modules --------------------------------------
 # Not admitted yet: busybox and kmod modprobe are refused, modguard modprobe goes through the trusted program.

@@ -20,6 +20,12 @@ MD=/proc/sys/kernel/modules_disabled
 PENDING=/run/modguard/fallback-pending
 Q=$MG_KMODDIR/kernel/fs/quota/quota_tree.ko # signed by Debian's key, no dependencies
 mkdir -p /etc/modguard/trust.d /tmp/m
+# 6.12 ships quota_tree.ko.xz, which busybox insmod cannot read: the module
+# as the kernel loads it, signature and all.
+if [ ! -f "$Q" ] && [ -f "$Q.xz" ]; then
+	xzcat "$Q.xz" >/tmp/m/quota_tree.ko
+	Q=/tmp/m/quota_tree.ko
+fi
 cp "$MG_KEYS/owner.crt" /etc/modguard/trust.d/owner.crt
 printf 'mode = enforce\n' >/etc/modguard/policy
 modguard sign -q -k "$MG_KEYS/owner.key" -c "$MG_KEYS/owner.crt" -o /tmp/m/hello.ko "$MG_MODULES/hello.ko"

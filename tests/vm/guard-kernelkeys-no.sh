@@ -14,7 +14,7 @@ modguard guard status >/tmp/status 2>&1
 grep -q '^trust_kernel_keys: no' /tmp/status && ok "status shows trust_kernel_keys no" || not_ok "status shows trust_kernel_keys no"
 
 # Before admission: Debian-signed modules are refused at kernel_read_file.
-crc7=$(find "$MG_KMODDIR/kernel" -name crc7.ko | head -n 1)
+crc7=$(find "$MG_KMODDIR/kernel" -name 'crc7.ko*' | head -n 1)
 expect_fail EPERM sysload finit "$crc7"
 expect_fail EPERM insmod "$crc7"
 expect_fail EPERM modprobe vfat
@@ -31,7 +31,16 @@ say "modguard admit --tree over $(find "$MG_KMODDIR/kernel" -name '*.ko*' | wc -
 [ $rc = 0 ] && ok "admit --tree of the Debian tree exits 0" || not_ok "admit --tree of the Debian tree exits 0 (exit $rc)"
 
 expect_ok sysload finit "$crc7"
-expect_ok "$MG_KMOD/modprobe" vfat
+case $crc7 in
+*.ko.xz)
+	# kmod 30 (Debian 12's) reads a compressed module itself and hands the
+	# kernel a buffer: no file to hash, and with trust_kernel_keys = no the
+	# kernel's keys vouch for nothing, so only the trusted program may.
+	expect_fail EPERM "$MG_KMOD/modprobe" vfat
+	expect_ok modguard modprobe vfat
+	;;
+*) expect_ok "$MG_KMOD/modprobe" vfat ;;
+esac
 if module_loaded vfat && module_loaded fat; then ok "vfat and fat loaded after admission"; else not_ok "vfat and fat loaded after admission"; fi
 expect_ok modguard modprobe udf
 module_loaded udf && ok "udf loaded through the trusted program" || not_ok "udf loaded through the trusted program"

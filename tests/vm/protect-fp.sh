@@ -21,7 +21,7 @@ check "/etc/systemd/system: an unrelated unit, enabled and disabled" sh -c 'prin
 check "files in /usr/local and /usr/share" sh -c 'mkdir -p /usr/local/bin /usr/share/fp && cp /bin/busybox /usr/local/bin/fp && rm /usr/local/bin/fp && echo x >/usr/share/fp/x && rm -r /usr/share/fp'
 check "a file next to the trusted program's directory (/usr/lib)" sh -c 'echo x >/usr/lib/fp-file && mv /usr/lib/fp-file /usr/lib/fp-file2 && rm /usr/lib/fp-file2'
 check "/lib/modules: a new directory next to the kernel's tree" sh -c "mkdir -p /lib/modules/fp-$KV/extra && echo x >/lib/modules/fp-$KV/extra/m && rm -rf /lib/modules/fp-$KV"
-check "the module tree stays readable (modinfo crc7)" sh -c "modinfo crc7 | grep -q license"
+check "the module tree stays readable (modinfo crc7)" sh -c "${MG_KMOD:+$MG_KMOD/}modinfo crc7 | grep -q license"
 check "read the protected files" sh -c 'cat /etc/modguard/policy >/dev/null && sha256sum /usr/lib/modguard/modguard-loader >/dev/null && ls /sys/fs/bpf/modguard >/dev/null'
 check "fstrim and fsfreeze on / are not refused by the guard" sh -c 'out=$(fstrim -v / 2>&1; fsfreeze -f / 2>&1 && fsfreeze -u / 2>&1); echo "$out"; ! echo "$out" | grep -q "not permitted"'
 check "tmpfs mount and umount on /mnt" sh -c 'mkdir -p /mnt/fp && mount -t tmpfs none /mnt/fp && echo x >/mnt/fp/x && umount /mnt/fp'

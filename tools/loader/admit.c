@@ -420,18 +420,26 @@ static bool kernel_decompresses(enum modguard_comp comp)
 	return strcmp(buf, modguard_comp_name(comp)) == 0;
 }
 
-int kernel_decides(const char *path, const char *params, enum modguard_comp comp)
+int kernel_decides(const char *path, const char *params)
 {
+	uint8_t magic[8];
+	enum modguard_comp comp;
 	int fd, r, e, flags = 0;
+	ssize_t n;
 
-	if (comp != MG_COMP_NONE) {
-		if (!kernel_decompresses(comp))
-			return -ENOTSUP;
-		flags = MODULE_INIT_COMPRESSED_FILE;
-	}
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
+	/* The format only picks the flag: the kernel checks what it reads. */
+	n = pread(fd, magic, sizeof(magic), 0);
+	comp = modguard_comp_detect(magic, n > 0 ? (size_t)n : 0);
+	if (comp != MG_COMP_NONE) {
+		if (!kernel_decompresses(comp)) {
+			close(fd);
+			return -ENOTSUP;
+		}
+		flags = MODULE_INIT_COMPRESSED_FILE;
+	}
 	r = syscall(SYS_finit_module, fd, params, flags);
 	e = errno;
 	close(fd);
@@ -559,7 +567,7 @@ static int load_one(struct modguard_trust **trust, const struct policy *pol, con
 										  EXIT_DENIED;
 			goto out;
 		}
-		e = kernel_decides(path, params, comp);
+		e = kernel_decides(path, params);
 		if (e < 0) {
 			msg("%s: %s", path, strerror(-e));
 			goto out;

@@ -287,8 +287,11 @@ static int crypto_module_path(const char *release, const char *alg, char *path, 
 		dot = strstr(base, ".ko");
 		if (!dot || !same_module_name(name, base, dot - base))
 			continue;
-		if (!strcmp(dot, ".ko") && strspn(colon + 1, " \t\n") == strlen(colon + 1) &&
-		    line[0] != '/' && !strstr(line, "..") &&
+		/* Compressed too: kernel_decides() hands it over for the kernel to decompress. */
+		if ((!strcmp(dot, ".ko") || !strcmp(dot, ".ko.xz") || !strcmp(dot, ".ko.zst") ||
+		     !strcmp(dot, ".ko.gz")) &&
+		    strspn(colon + 1, " \t\n") == strlen(colon + 1) && line[0] != '/' &&
+		    !strstr(line, "..") &&
 		    snprintf(path, size, "/lib/modules/%s/%s", release, line) < (int)size)
 			ret = 0;
 		break;
@@ -338,7 +341,7 @@ static void fast_kernel_hash(const struct policy *pol)
 	if (!pol->fast_kernel_hash)
 		return;
 	if (ahash_minsize() < 0) {
-		/* 6.12's IMA has one path only: the transform it allocated at boot. */
+		/* An IMA without the parameter hashes with its boot-time transform only. */
 		printf("kernel hash: IMA's boot-time transform (this kernel's IMA has no ahash "
 		       "path)\n");
 		return;
@@ -346,7 +349,7 @@ static void fast_kernel_hash(const struct policy *pol)
 	/* With trust_kernel_keys = no nothing is admitted yet: it would be refused. */
 	if (!fast_sha256(driver, sizeof(driver)) && pol->trust_kernel_keys && uname(&u) == 0 &&
 	    crypto_module_path(u.release, "sha256", path, sizeof(path)) == 0) {
-		r = kernel_decides(path, "", MG_COMP_NONE);
+		r = kernel_decides(path, "");
 		if (r > 0 && r != EEXIST)
 			msg("kernel hash: %s: %s", path, strerror(r));
 	}

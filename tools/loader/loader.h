@@ -55,12 +55,12 @@ int guard_map_open(const char *name);
 /*
  * Hand the module file at path to the kernel with finit_module(2): the
  * kernel's own keys and the guard decide, exactly as for any other caller;
- * this program vouches for nothing.  A file compressed in format comp goes
- * with MODULE_INIT_COMPRESSED_FILE, and only if the kernel decompresses that
+ * this program vouches for nothing.  A compressed file goes with
+ * MODULE_INIT_COMPRESSED_FILE, and only if the kernel decompresses its
  * format (-ENOTSUP otherwise).  0 when loaded, a positive errno when
  * finit_module failed, a negative one when path could not be opened.
  */
-int kernel_decides(const char *path, const char *params, enum modguard_comp comp);
+int kernel_decides(const char *path, const char *params);
 
 int cmd_guard(int argc, char *argv[]);
 int cmd_admit(int argc, char *argv[]);

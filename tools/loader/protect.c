@@ -560,6 +560,25 @@ static bool fd_writes(const char *pid, const char *fd)
 	return w;
 }
 
+/* MAJ:MIN of the loop device whose /sys/block/loopN/loop/backing_file is attr. */
+static int loop_dev(const char *attr, unsigned *ma, unsigned *mi)
+{
+	char path[PATH_MAX], *slash;
+	FILE *f;
+	int ok;
+
+	snprintf(path, sizeof(path), "%s", attr);
+	if (!(slash = strstr(path, "/loop/backing_file")))
+		return -1;
+	snprintf(slash, sizeof(path) - (size_t)(slash - path), "/dev");
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	ok = fscanf(f, "%u:%u", ma, mi) == 2;
+	fclose(f);
+	return ok ? 0 : -1;
+}
+
 static void probe_blockdevs(void)
 {
 	char path[64 + 2 * NAME_MAX], what[PATH_MAX + 64];
@@ -567,6 +586,31 @@ static void probe_blockdevs(void)
 	struct stat sb;
 	DIR *proc, *fds;
 	glob_t g;
+
+	/*
+	 * A loop device writing through to one of them.  Since 6.12 the loop
+	 * driver writes to its backing file with no file_permission check, so the
+	 * loop device itself is guarded as the device under it: no write open,
+	 * and the fds below, opened before the lock, refused by the write hook.
+	 */
+	if (glob("/sys/block/loop*/loop/backing_file", GLOB_NOSORT, NULL, &g) == 0)
+		for (size_t i = 0; i < g.gl_pathc; i++) {
+			FILE *f = fopen(g.gl_pathv[i], "re");
+			unsigned ma, mi;
+
+			if (f && fgets(what, sizeof(what), f)) {
+				what[strcspn(what, "\n")] = 0;
+				if (stat(what, &sb) == 0 && S_ISBLK(sb.st_mode) &&
+				    guarded_bdev(sb.st_rdev)) {
+					writer(what, "backs a loop device");
+					if (loop_dev(g.gl_pathv[i], &ma, &mi) == 0)
+						mark_dev(((__u64)ma << 20) | mi, MG_DEV_BLOCK);
+				}
+			}
+			if (f)
+				fclose(f);
+		}
+	globfree(&g);
 
 	proc = opendir("/proc");
 	while (proc && (p = readdir(proc))) {
@@ -589,21 +633,6 @@ static void probe_blockdevs(void)
 	}
 	if (proc)
 		closedir(proc);
-	/* A loop device writing through to one of them. */
-	if (glob("/sys/block/loop*/loop/backing_file", GLOB_NOSORT, NULL, &g) == 0)
-		for (size_t i = 0; i < g.gl_pathc; i++) {
-			FILE *f = fopen(g.gl_pathv[i], "re");
-
-			if (f && fgets(what, sizeof(what), f)) {
-				what[strcspn(what, "\n")] = 0;
-				if (stat(what, &sb) == 0 && S_ISBLK(sb.st_mode) &&
-				    guarded_bdev(sb.st_rdev))
-					writer(what, "backs a loop device");
-			}
-			if (f)
-				fclose(f);
-		}
-	globfree(&g);
 }
 
 static void probe_writers(const struct policy *pol)

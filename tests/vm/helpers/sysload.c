@@ -2,7 +2,8 @@
 /*
  * sysload: raw module syscalls for VM tests, with the errno printed by name.
  *
- *   sysload finit FILE [PARAMS]   finit_module(open(FILE), PARAMS, 0)
+ *   sysload finit FILE [PARAMS]   finit_module(open(FILE), PARAMS, 0), with
+ *                                 MODULE_INIT_COMPRESSED_FILE for a compressed FILE
  *   sysload finit-memfd FILE [PARAMS]
  *                                 finit_module on a memfd holding FILE's bytes
  *                                 (a module with no inode on any real file system)
@@ -120,6 +121,26 @@ static int syscall_loop(const char *path, long n)
 	return 0;
 }
 
+/*
+ * MODULE_INIT_COMPRESSED_FILE for an xz, zstd or gzip file, as kmod 31 and
+ * later pass it: the kernel decompresses (CONFIG_MODULE_DECOMPRESS, on
+ * Debian's 6.12), and refuses the flag when it cannot.
+ */
+static int compressed_flag(int fd)
+{
+	unsigned char m[6] = { 0 };
+
+	if (pread(fd, m, sizeof(m), 0) < 2)
+		return 0;
+	if (!memcmp(m,
+		    "\xfd"
+		    "7zXZ",
+		    5) ||
+	    !memcmp(m, "\x28\xb5\x2f\xfd", 4) || (m[0] == 0x1f && m[1] == 0x8b))
+		return 4;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *params;
@@ -143,7 +164,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "sysload: %s: %s\n", argv[2], strerror(errno));
 			return 2;
 		}
-		rc = syscall(SYS_finit_module, fd, params, 0);
+		rc = syscall(SYS_finit_module, fd, params, compressed_flag(fd));
 		return report(rc);
 	}
 	if (!strcmp(argv[1], "finit-memfd")) {
