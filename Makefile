@@ -37,6 +37,7 @@ check-fuzz:
 
 check-vm: all
 	tests/vm/run-all
+	tests/vm/on-6.12 tests/vm/run-all
 	tests/vm/attacks/run-suite
 	tests/vm/run --system
 	tests/vm/demo
