@@ -533,6 +533,24 @@ int BPF_PROG(protect_inode_removexattr, void *mnt_userns, struct dentry *dentry,
 	return ret ? ret : attr_change(dentry);
 }
 
+/*
+ * POSIX ACLs: since 6.2 setfacl goes through these hooks, not setxattr's.
+ * Loaded only where the kernel has them (protect.c).
+ */
+SEC("lsm/inode_set_acl")
+int BPF_PROG(protect_inode_set_acl, void *idmap, struct dentry *dentry, const char *acl_name,
+	     void *kacl, int ret)
+{
+	return ret ? ret : attr_change(dentry);
+}
+
+SEC("lsm/inode_remove_acl")
+int BPF_PROG(protect_inode_remove_acl, void *idmap, struct dentry *dentry, const char *acl_name,
+	     int ret)
+{
+	return ret ? ret : attr_change(dentry);
+}
+
 /* ---- ioctl and mmap --------------------------------------------------- */
 
 static __always_inline int ioctl_check(struct file *file, unsigned int cmd)

@@ -877,14 +877,24 @@ static int hook_nargs(const struct btf *btf, const char *func)
 static int choose_layouts(struct protect_bpf *skel)
 {
 	struct btf *btf = btf__load_vmlinux_btf();
-	int n;
+	bool acl;
+	int n, sa, ra;
 
 	if (!btf) {
 		msg("self-protection: cannot read the kernel's BTF: %s", strerror(errno));
 		return -1;
 	}
 	n = hook_nargs(btf, "bpf_lsm_inode_setattr");
+	sa = hook_nargs(btf, "bpf_lsm_inode_set_acl");
+	ra = hook_nargs(btf, "bpf_lsm_inode_remove_acl");
 	btf__free(btf);
+	acl = sa == 4 && ra == 3;
+	if (!acl && (sa >= 0 || ra >= 0)) {
+		msg("self-protection: the kernel's inode_set_acl/inode_remove_acl hooks have %d/%d "
+		    "arguments, not the known 4/3",
+		    sa, ra);
+		return -1;
+	}
 	if (n != 2 && n != 3) {
 		msg("self-protection: the kernel's inode_setattr hook has %d arguments, "
 		    "neither of the known layouts (2 or 3)",
@@ -893,6 +903,9 @@ static int choose_layouts(struct protect_bpf *skel)
 	}
 	bpf_program__set_autoload(skel->progs.protect_inode_setattr, n == 2);
 	bpf_program__set_autoload(skel->progs.protect_inode_setattr_idmap, n == 3);
+	/* Before 6.2 ACLs are xattrs, and protect_inode_setxattr refuses them. */
+	bpf_program__set_autoload(skel->progs.protect_inode_set_acl, acl);
+	bpf_program__set_autoload(skel->progs.protect_inode_remove_acl, acl);
 	return 0;
 }
 
