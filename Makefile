@@ -38,6 +38,7 @@ check-fuzz:
 check-vm: all
 	tests/vm/run-all
 	tests/vm/on-6.12 tests/vm/run-all
+	tests/vm/on-6.12 tests/vm/attacks/run-suite
 	tests/vm/attacks/run-suite
 	tests/vm/run --system
 	tests/vm/demo
