@@ -406,16 +406,9 @@ static const char *load_strerror(int e)
 static bool kernel_decompresses(enum modguard_comp comp)
 {
 	char buf[16];
-	int fd = open("/sys/module/compression", O_RDONLY | O_CLOEXEC);
-	ssize_t n;
 
-	if (fd < 0)
+	if (read_text("/sys/module/compression", buf, sizeof(buf)) < 0)
 		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = 0;
 	buf[strcspn(buf, "\n")] = 0;
 	return strcmp(buf, modguard_comp_name(comp)) == 0;
 }

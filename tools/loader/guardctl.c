@@ -96,21 +96,31 @@ static int ensure_fs(const char *dir, const char *type, long magic)
 	return 0;
 }
 
+ssize_t read_text(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0 || size == 0) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	return n;
+}
+
 static bool bpf_lsm_active(void)
 {
 	char buf[512] = "";
-	ssize_t n;
-	int fd;
 
 	ensure_fs("/sys/kernel/security", "securityfs", 0x73636673);
-	fd = open(LSM_LIST, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (read_text(LSM_LIST, buf, sizeof(buf)) < 0)
 		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = 0;
 	for (char *tok = strtok(buf, ",\n"); tok; tok = strtok(NULL, ",\n"))
 		if (!strcmp(tok, "bpf"))
 			return true;
@@ -305,15 +315,8 @@ static int crypto_module_path(const char *release, const char *alg, char *path, 
 static long ahash_minsize(void)
 {
 	char cur[32];
-	int fd = open(IMA_AHASH_MINSIZE, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
 
-	if (fd < 0)
-		return -1;
-	n = read(fd, cur, sizeof(cur) - 1);
-	close(fd);
-	cur[n > 0 ? n : 0] = 0;
-	return n > 0 ? atol(cur) : -1;
+	return read_text(IMA_AHASH_MINSIZE, cur, sizeof(cur)) > 0 ? atol(cur) : -1;
 }
 
 /*

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "modguard.h"
 
@@ -48,6 +49,9 @@ int policy_load(const char *path, struct policy *p);
  * protected_only, the override must lie inside the sysconfdir.
  */
 int trust_open(const char *override, bool protected_only, struct modguard_trust **out);
+
+/* The first size - 1 bytes of the small file path, NUL-terminated: its length, or -1. */
+ssize_t read_text(const char *path, char *buf, size_t size);
 
 /* fd of the guard's pinned map NAME, or -1 after a message. */
 int guard_map_open(const char *name);
