@@ -95,8 +95,7 @@ static bool kernel_lacks_key(const char *skid, const char *serial)
 	return keys_text && !modguard_keys_listed(keys_text, keys_len, skid, serial);
 }
 
-/* Modules a tree walk considers, by file name. */
-static bool is_module_name(const char *name)
+bool is_module_name(const char *name)
 {
 	static const char *const ext[] = { ".ko", ".ko.gz", ".ko.xz", ".ko.zst" };
 	size_t n = strlen(name);

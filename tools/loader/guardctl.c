@@ -298,10 +298,8 @@ static int crypto_module_path(const char *release, const char *alg, char *path, 
 		if (!dot || !same_module_name(name, base, dot - base))
 			continue;
 		/* Compressed too: kernel_decides() hands it over for the kernel to decompress. */
-		if ((!strcmp(dot, ".ko") || !strcmp(dot, ".ko.xz") || !strcmp(dot, ".ko.zst") ||
-		     !strcmp(dot, ".ko.gz")) &&
-		    strspn(colon + 1, " \t\n") == strlen(colon + 1) && line[0] != '/' &&
-		    !strstr(line, "..") &&
+		if (is_module_name(base) && strspn(colon + 1, " \t\n") == strlen(colon + 1) &&
+		    line[0] != '/' && !strstr(line, "..") &&
 		    snprintf(path, size, "/lib/modules/%s/%s", release, line) < (int)size)
 			ret = 0;
 		break;
@@ -463,7 +461,7 @@ static int guard_start(bool boot)
 	skel->rodata->cfg.trust_kernel_keys = pol.trust_kernel_keys;
 	skel->rodata->cfg.loader_only = pol.loader_only;
 	skel->rodata->cfg.kernel_modsig = access(SIG_ENFORCE, F_OK) == 0;
-	/* Parsed once: a few MB, tens of milliseconds. */
+	/* Parsed once, for the guard and the self-protection: a few MB, tens of milliseconds. */
 	btf = btf__load_vmlinux_btf();
 	/* The audit of the kernel's own verdict needs module_sig_check() in BTF. */
 	if (!btf_has(btf, "module_sig_check", BTF_KIND_FUNC))
@@ -479,7 +477,6 @@ static int guard_start(bool boot)
 					  btf_has(btf, "public_key_signature", BTF_KIND_STRUCT);
 	if (!skel->rodata->cfg.kernel_digest)
 		bpf_program__set_autoload(skel->progs.guard_pkcs7_verify, false);
-	btf__free(btf);
 
 	phase("guard start: policy, open");
 	if (guard_bpf__load(skel)) {
@@ -491,7 +488,7 @@ static int guard_start(bool boot)
 		goto fail;
 	phase("guard start: attach and pin the guard");
 	/* A guard that root can unpin protects nothing: without self-protection, fail closed. */
-	if (protect_start(&pol))
+	if (protect_start(&pol, btf))
 		goto fail;
 	printf("guard started: mode %s, trust_kernel_keys %s, loader_only %s%s\n",
 	       pol.permissive ? "permissive" : "enforce", pol.trust_kernel_keys ? "yes" : "no",
@@ -499,10 +496,12 @@ static int guard_start(bool boot)
 	       skel->rodata->cfg.kernel_modsig ?
 		       "" :
 		       ", kernel without CONFIG_MODULE_SIG: enforcing at read");
+	btf__free(btf);
 	guard_bpf__destroy(skel); /* pinned links and maps stay */
 	fast_kernel_hash(&pol);
 	return EXIT_OK;
 fail:
+	btf__free(btf);
 	guard_bpf__destroy(skel);
 	fallback(&pol, boot);
 	return ret;

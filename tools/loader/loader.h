@@ -53,6 +53,9 @@ int trust_open(const char *override, bool protected_only, struct modguard_trust 
 /* The first size - 1 bytes of the small file path, NUL-terminated: its length, or -1. */
 ssize_t read_text(const char *path, char *buf, size_t size);
 
+/* A module's file name: a stem and .ko, .ko.gz, .ko.xz or .ko.zst. */
+bool is_module_name(const char *name);
+
 /* fd of the guard's pinned map NAME, or -1 after a message. */
 int guard_map_open(const char *name);
 

@@ -874,20 +874,18 @@ static int hook_nargs(const struct btf *btf, const char *func)
 	return btf_vlen(t);
 }
 
-static int choose_layouts(struct protect_bpf *skel)
+static int choose_layouts(struct protect_bpf *skel, const struct btf *btf)
 {
-	struct btf *btf = btf__load_vmlinux_btf();
 	bool acl;
 	int n, sa, ra;
 
 	if (!btf) {
-		msg("self-protection: cannot read the kernel's BTF: %s", strerror(errno));
+		msg("self-protection: cannot read the kernel's BTF");
 		return -1;
 	}
 	n = hook_nargs(btf, "bpf_lsm_inode_setattr");
 	sa = hook_nargs(btf, "bpf_lsm_inode_set_acl");
 	ra = hook_nargs(btf, "bpf_lsm_inode_remove_acl");
-	btf__free(btf);
 	acl = sa == 4 && ra == 3;
 	if (!acl && (sa >= 0 || ra >= 0)) {
 		msg("self-protection: the kernel's inode_set_acl/inode_remove_acl hooks have %d/%d "
@@ -909,7 +907,7 @@ static int choose_layouts(struct protect_bpf *skel)
 	return 0;
 }
 
-int protect_start(const struct policy *pol)
+int protect_start(const struct policy *pol, const struct btf *btf)
 {
 	struct protect_bpf *skel;
 	struct bpf_program *p;
@@ -942,7 +940,7 @@ int protect_start(const struct policy *pol)
 	if (!skel->rodata->cfg.send_signal_off)
 		msg("WARNING: /proc/kallsyms hides bpf_send_signal: programs calling it are not refused");
 	phase("self-protection: bpf_send_signal in /proc/kallsyms");
-	if (choose_layouts(skel))
+	if (choose_layouts(skel, btf))
 		goto out;
 	if (protect_bpf__load(skel)) {
 		msg("self-protection: cannot load its BPF programs: %s", strerror(errno));

@@ -12,7 +12,9 @@
  * trusted program may change a protected file, and nobody may undo any of it.
  * 0, or -1 after a message saying what failed.
  */
-int protect_start(const struct policy *pol);
+struct btf;
+/* btf: the kernel's, as guard start parsed it (NULL: unreadable). */
+int protect_start(const struct policy *pol, const struct btf *btf);
 
 /*
  * Lines for `guard status`: the protected set's size and refusals per rule;
