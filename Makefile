@@ -36,6 +36,7 @@ check-fuzz:
 	fuzz/run 30
 
 check-vm: all
+	tests/vm/harness-check
 	tests/vm/run-all
 	tests/vm/on-6.12 tests/vm/run-all
 	tests/vm/on-6.12 tests/vm/attacks/run-suite
