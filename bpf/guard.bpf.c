@@ -58,6 +58,7 @@
 
 #include "kernel.h"
 #include "guard.h"
+#include "trusted.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -291,7 +292,7 @@ int BPF_PROG(guard_kernel_read_file, struct file *file, enum kernel_read_file_id
 	bpf_probe_read_kernel_str(e.file, sizeof(e.file),
 				  BPF_CORE_READ(file, f_path.dentry, d_name.name));
 	st = state_of_current(true);
-	trusted = st && st->trusted;
+	trusted = st && st->trusted && mg_tag_acts(bpf_get_current_task_btf());
 
 	/*
 	 * Rule (b) decided at locked_down, by the digest the kernel takes of the
@@ -368,7 +369,7 @@ int BPF_PROG(guard_kernel_load_data, enum kernel_load_data_id id, bool contents,
 
 	event_init(&e, MG_HOOK_LOAD_DATA);
 	st = state_of_current(true);
-	trusted = st && st->trusted;
+	trusted = st && st->trusted && mg_tag_acts(bpf_get_current_task_btf());
 	/*
 	 * A buffer from anyone else can still pass rule (a) when trust_kernel_keys
 	 * holds: the kernel checks its signature against its own keys as for a
@@ -497,7 +498,7 @@ int BPF_PROG(guard_locked_down, enum lockdown_reason what, int ret)
 		__builtin_memcpy(st->signer, adm->signer, sizeof(st->signer));
 	event_from_state(&e, st);
 
-	if (st->buffer_ok && st->trusted) {
+	if (st->buffer_ok && st->trusted && mg_tag_acts(bpf_get_current_task_btf())) {
 		deny = false;
 		e.rule = MG_RULE_TRUSTED;
 	} else if ((st->admitted || adm) && !st->via_buffer && !cfg.loader_only) {
@@ -561,17 +562,6 @@ int BPF_PROG(guard_module_sig_check, struct load_info *info, int flags, int ret)
 /* ---- Identifying the trusted program ---------------------------------- */
 
 /*
- * Someone else can steer a process's system calls: a tracer, or a seccomp
- * filter inherited across exec (SECCOMP_RET_ERRNO fakes a missing deny list,
- * a user-notification supervisor can answer open() with its own trust store).
- * Such a task is never the trusted program.
- */
-static __always_inline bool steered(struct task_struct *task)
-{
-	return task->ptrace || task->seccomp.mode;
-}
-
-/*
  * Variables are read before main: the C library's start-up parses
  * GLIBC_TUNABLES, libcrypto's CPU detection OPENSSL_ia32cap.  A memory-safety
  * bug there would run in a tagged task, so the trusted program is
@@ -594,7 +584,8 @@ int BPF_PROG(guard_bprm_check_security, struct linux_binprm *bprm, int ret)
 		return ret;
 	if (!is_trusted_file(BPF_CORE_READ(bprm, file)))
 		return 0;
-	s = steered(task);
+	/* steered: traced, seccomp-filtered, or its root and cwd shared with another process */
+	s = mg_steered(task) || mg_exec_shares_fs(bprm);
 	env = with_environment(bprm);
 	if (!s && !env)
 		return 0;
@@ -608,14 +599,13 @@ int BPF_PROG(guard_bprm_committed_creds, struct linux_binprm *bprm)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct task_state *st;
-	bool match = is_trusted_file(BPF_CORE_READ(bprm, file));
-
 	/*
-	 * A steered task, or an exec with an environment, is never tagged,
-	 * whatever bprm_check_security said (permissive mode lets it run).
+	 * A steered task, or an exec with an environment or a shared fs
+	 * context, is never tagged, whatever bprm_check_security said
+	 * (permissive mode lets it run).  trusted.h has the rules.
 	 */
-	if (match && (steered(task) || with_environment(bprm)))
-		match = false;
+	bool match = is_trusted_file(BPF_CORE_READ(bprm, file)) && mg_exec_clean(bprm, task);
+
 	st = state_of_current(match);
 	if (!st)
 		return 0;
@@ -624,6 +614,30 @@ int BPF_PROG(guard_bprm_committed_creds, struct linux_binprm *bprm)
 	st->admitted = 0;
 	if (match)
 		count(MG_STAT_TAGGED);
+	return 0;
+}
+
+/*
+ * Threads and children of the trusted program are the trusted program: they
+ * share or copy its memory, and the tag is per task.  Untagged, a worker
+ * thread's /proc/PID/task/TID/mem was writable.  A child that execs
+ * something else loses the tag at bprm_committed_creds.  No storage, no
+ * task: the fork fails rather than make an unprotected trusted thread.
+ */
+SEC("lsm/task_alloc")
+int BPF_PROG(guard_task_alloc, struct task_struct *task, unsigned long clone_flags, int ret)
+{
+	struct task_state *p, *c;
+
+	if (ret)
+		return ret;
+	p = state_of_current(false);
+	if (!p || !p->trusted)
+		return 0;
+	c = bpf_task_storage_get(&task_states, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!c)
+		return -ENOMEM;
+	c->trusted = 1;
 	return 0;
 }
 

@@ -66,6 +66,7 @@ struct file {
 struct linux_binprm {
 	struct file *file;
 	int envc;
+	unsigned int unsafe;
 } __attribute__((preserve_access_index));
 
 struct fs_struct {
@@ -90,6 +91,7 @@ struct seccomp {
 
 struct task_struct {
 	unsigned int ptrace;
+	unsigned int flags;
 	int tgid;
 	char comm[16];
 	struct fs_struct *fs;

@@ -58,6 +58,7 @@
 
 #include "kernel.h"
 #include "protect.h"
+#include "trusted.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -207,11 +208,13 @@ static __always_inline int refuse(__u32 rule)
 	return cfg.enforce ? -EPERM : 0;
 }
 
+/* The current task may use the trusted program's exemptions (trusted.h). */
 static __always_inline bool trusted_task(void)
 {
-	struct task_tag *t = bpf_task_storage_get(&prot_tags, bpf_get_current_task_btf(), 0, 0);
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_tag *t = bpf_task_storage_get(&prot_tags, task, 0, 0);
 
-	return t && t->trusted;
+	return t && t->trusted && mg_tag_acts(task);
 }
 
 static __always_inline __u32 inode_flags(struct inode *inode)
@@ -807,7 +810,7 @@ int BPF_PROG(protect_bprm_check_security, struct linux_binprm *bprm, int ret)
 		return ret;
 	if (!is_trusted_file(BPF_CORE_READ(bprm, file)))
 		return 0;
-	if (!in_real_root() || BPF_CORE_READ(task, seccomp.mode))
+	if (!in_real_root() || mg_steered(task) || mg_exec_shares_fs(bprm))
 		return refuse(MG_PR_EXEC);
 	return 0;
 }
@@ -816,14 +819,31 @@ SEC("lsm/bprm_committed_creds")
 int BPF_PROG(protect_bprm_committed_creds, struct linux_binprm *bprm)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
-	bool match = is_trusted_file(BPF_CORE_READ(bprm, file)) && !task->ptrace &&
-		     !BPF_CORE_READ(task, seccomp.mode) && !BPF_CORE_READ(bprm, envc) &&
+	bool match = is_trusted_file(BPF_CORE_READ(bprm, file)) && mg_exec_clean(bprm, task) &&
 		     in_real_root();
 	struct task_tag *t = bpf_task_storage_get(&prot_tags, task, 0,
 						  match ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
 
 	if (t)
 		t->trusted = match;
+	return 0;
+}
+
+/* Threads and children of the trusted program carry its tag (trusted.h). */
+SEC("lsm/task_alloc")
+int BPF_PROG(protect_task_alloc, struct task_struct *task, unsigned long clone_flags, int ret)
+{
+	struct task_tag *p, *c;
+
+	if (ret)
+		return ret;
+	p = bpf_task_storage_get(&prot_tags, bpf_get_current_task_btf(), 0, 0);
+	if (!p || !p->trusted)
+		return 0;
+	c = bpf_task_storage_get(&prot_tags, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!c)
+		return -ENOMEM;
+	c->trusted = 1;
 	return 0;
 }
 

@@ -34,6 +34,10 @@ static inline uint32_t get_be32(const uint8_t *p)
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
+/* A certificate verification accepts as a signer: leaf, digitalSignature, valid now. */
+struct x509_st;
+int mg_cert_usable(const struct x509_st *x, struct modguard_err *err);
+
 void mg_hex(const uint8_t *in, size_t len, char *out, size_t outsz);
 
 #endif

@@ -17,24 +17,16 @@
 #include "internal.h"
 
 /*
- * Read path into *buf, which is grown when *cap is too small and so can be
- * reused from call to call.
+ * Read the open file fd into *buf, which is grown when *cap is too small and
+ * so can be reused from call to call.  whole: the file must not change size
+ * while read (trust material: a short read is an error, not a shorter file).
  */
-static int read_file(const char *path, uint8_t **buf, size_t *cap, size_t *len,
-		     struct modguard_err *err)
+static int read_fd(int fd, uint8_t **buf, size_t *cap, size_t *len, bool whole,
+		   struct modguard_err *err)
 {
-	_cleanup_(closep) int fd = -1;
 	struct stat st;
 	size_t off = 0, want;
 
-	/* O_NONBLOCK: a FIFO must not hang us before fstat tells us what it is. */
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-	if (fd < 0) {
-		if (errno == ELOOP)
-			return mg_fail(err, MG_E_IO, ELOOP,
-				       "is a symbolic link (refused; name the target instead)");
-		return mg_fail(err, MG_E_IO, errno, "cannot open: %s", strerror(errno));
-	}
 	if (fstat(fd, &st) < 0)
 		return mg_fail(err, MG_E_IO, errno, "cannot stat: %s", strerror(errno));
 	if (S_ISDIR(st.st_mode))
@@ -67,7 +59,41 @@ static int read_file(const char *path, uint8_t **buf, size_t *cap, size_t *len,
 			break; /* shrank under us: use what we read, the caller hashes these bytes */
 		off += n;
 	}
+	if (whole && off != (size_t)st.st_size)
+		return mg_fail(err, MG_E_IO, EIO,
+			       "read %zu of %lld bytes: the file changed while read", off,
+			       (long long)st.st_size);
 	*len = off;
+	return 0;
+}
+
+static int read_file(const char *path, uint8_t **buf, size_t *cap, size_t *len,
+		     struct modguard_err *err)
+{
+	_cleanup_(closep) int fd = -1;
+
+	/* O_NONBLOCK: a FIFO must not hang us before fstat tells us what it is. */
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0) {
+		if (errno == ELOOP)
+			return mg_fail(err, MG_E_IO, ELOOP,
+				       "is a symbolic link (refused; name the target instead)");
+		return mg_fail(err, MG_E_IO, errno, "cannot open: %s", strerror(errno));
+	}
+	return read_fd(fd, buf, cap, len, false, err);
+}
+
+int modguard_fd_read(int fd, uint8_t **raw, size_t *raw_len, struct modguard_err *err)
+{
+	uint8_t *buf = NULL;
+	size_t cap = 0;
+	int r = read_fd(fd, &buf, &cap, raw_len, true, err);
+
+	if (r < 0) {
+		free(buf);
+		return r;
+	}
+	*raw = buf;
 	return 0;
 }
 

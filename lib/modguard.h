@@ -112,6 +112,8 @@ int modguard_file_read(const char *path, uint8_t **raw, size_t *raw_len, struct 
 /* The same into *buf (capacity *cap), grown with realloc() when needed: reusable across calls. */
 int modguard_file_read_into(const char *path, uint8_t **buf, size_t *cap, size_t *len,
 			    struct modguard_err *err);
+/* The whole regular file open as fd (size-capped); a file that changes size while read is an error. */
+int modguard_fd_read(int fd, uint8_t **raw, size_t *raw_len, struct modguard_err *err);
 
 /*
  * Replace path atomically with data: temp file in the same directory, fsync,
@@ -223,6 +225,13 @@ struct modguard_trust;
 /* Certificate file (PEM or DER, several PEM allowed) or directory of them. */
 int modguard_trust_new(struct modguard_trust **out);
 int modguard_trust_add_path(struct modguard_trust *t, const char *path, struct modguard_err *err);
+/*
+ * The same from an open descriptor: a directory's entries named *.pem, *.crt,
+ * *.der or *.cer (not starting with '.') are opened beneath it, never through
+ * a symbolic link, in name order; a regular file is read whole.  The store
+ * reads exactly what this reads.
+ */
+int modguard_trust_add_fd(struct modguard_trust *t, int fd, struct modguard_err *err);
 /* Certificates that must never be accepted, by SHA-256 fingerprint of the DER cert. */
 int modguard_trust_deny_cert(struct modguard_trust *t, const uint8_t fp[32]);
 /* Modules that must never be accepted, by SHA-256 of the uncompressed signed image. */
@@ -230,6 +239,27 @@ int modguard_trust_deny_module(struct modguard_trust *t, const uint8_t digest[32
 /* Deny list file: lines "cert <64 hex>" or "module <64 hex>", '#' comments. */
 int modguard_trust_load_denylist(struct modguard_trust *t, const char *path,
 				 struct modguard_err *err);
+int modguard_trust_load_denylist_fd(struct modguard_trust *t, int fd, struct modguard_err *err);
+/* Parse deny-list text (len bytes) into t: the one parser of the format. */
+int modguard_trust_parse_denylist(struct modguard_trust *t, const uint8_t *data, size_t len,
+				  struct modguard_err *err);
+
+/*
+ * The trust-add decision, by the store's own rules.  buf holds one
+ * certificate as a store file would (PEM or DER; exactly one).  It may join
+ * t when it is not on t's deny list, is usable as a module-signing key
+ * (leaf, digitalSignature, valid now: what verification asks of a signer),
+ * and a certificate of t that verification would itself accept (not denied,
+ * usable, valid now) signed it.  Returns 0 (*signer: index of that
+ * certificate in t), 1 if t already holds it, or a negative error:
+ * MG_E_REVOKED_KEY, MG_E_CERT, MG_E_UNKNOWN_SIGNER.  fp: its SHA-256.
+ * *der, *der_len: its DER encoding, what to store (free with OPENSSL_free).
+ */
+int modguard_trust_vouch(const struct modguard_trust *t, const uint8_t *buf, size_t len,
+			 size_t *signer, uint8_t fp[32], uint8_t **der, size_t *der_len,
+			 struct modguard_err *err);
+/* The file name (no directory) of certificate i in t's store, as loaded; "" if unknown. */
+const char *modguard_trust_cert_label(const struct modguard_trust *t, size_t i);
 size_t modguard_trust_count(const struct modguard_trust *t);
 void modguard_trust_free(struct modguard_trust *t);
 

@@ -8,7 +8,10 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <fcntl.h>
+#include <stdlib.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -88,7 +91,7 @@ void mg_cert_describe(const X509 *x, char *issuer_cn, size_t cnsz, char *serial,
 	}
 }
 
-static int add_cert(struct modguard_trust *t, X509 *x)
+static int add_cert(struct modguard_trust *t, X509 *x, const char *label)
 {
 	struct mg_cert *c;
 	unsigned int n = 32;
@@ -116,30 +119,26 @@ static int add_cert(struct modguard_trust *t, X509 *x)
 	c->pkey = X509_get0_pubkey(x);
 	if (!c->pkey)
 		return -EINVAL;
+	snprintf(c->label, sizeof(c->label), "%s", label ? label : "");
 	t->n++;
 	return 0;
 }
 
-static int load_file(struct modguard_trust *t, const char *path, struct modguard_err *err)
+/* The certificates in data (PEM, several allowed, or one DER), as a store file. */
+static int load_bytes(struct modguard_trust *t, const uint8_t *data, size_t len, const char *label,
+		      struct modguard_err *err)
 {
-	uint8_t *data = NULL;
-	size_t len, found = 0;
+	size_t found = 0;
 	BIO *bio;
 	X509 *x;
 	int r;
 
-	r = modguard_file_read(path, &data, &len, err);
-	if (r < 0)
-		return r;
-
 	bio = BIO_new_mem_buf(data, len);
-	if (!bio) {
-		free(data);
+	if (!bio)
 		return mg_fail(err, MG_E_NOMEM, ENOMEM, "out of memory");
-	}
 	if (len && memmem(data, len, "-----BEGIN", 10)) {
 		while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL))) {
-			if ((r = add_cert(t, x)) < 0) {
+			if ((r = add_cert(t, x, label)) < 0) {
 				X509_free(x);
 				goto out;
 			}
@@ -150,7 +149,7 @@ static int load_file(struct modguard_trust *t, const char *path, struct modguard
 
 		x = d2i_X509(NULL, &p, len);
 		if (x) {
-			if ((r = add_cert(t, x)) < 0) {
+			if ((r = add_cert(t, x, label)) < 0) {
 				X509_free(x);
 				goto out;
 			}
@@ -161,7 +160,22 @@ static int load_file(struct modguard_trust *t, const char *path, struct modguard
 	r = found ? 0 :
 		    mg_fail(err, MG_E_CERT, 0, "not an X.509 certificate (expected PEM or DER)");
 out:
+	if (r < 0 && err && !err->msg[0])
+		mg_fail(err, MG_E_NOMEM, ENOMEM, "out of memory");
 	BIO_free(bio);
+	return r;
+}
+
+static int load_fd(struct modguard_trust *t, int fd, const char *label, struct modguard_err *err)
+{
+	uint8_t *data = NULL;
+	size_t len;
+	int r;
+
+	r = modguard_fd_read(fd, &data, &len, err);
+	if (r < 0)
+		return r;
+	r = load_bytes(t, data, len, label, err);
 	free(data);
 	return r;
 }
@@ -171,41 +185,133 @@ static bool cert_name(const char *n)
 	static const char *const exts[] = { ".pem", ".crt", ".der", ".cer" };
 	size_t l = strlen(n);
 
+	if (n[0] == '.')
+		return false;
 	for (size_t i = 0; i < ARRAY_SIZE(exts); i++)
 		if (l > 4 && !strcmp(n + l - 4, exts[i]))
 			return true;
 	return false;
 }
 
-int modguard_trust_add_path(struct modguard_trust *t, const char *path, struct modguard_err *err)
+static int name_cmp(const void *a, const void *b)
 {
-	struct dirent **ents = NULL;
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The certificate entries of the directory open as dfd, sorted: a NULL-ended array. */
+static int list_certs(int dfd, char ***out, size_t *count, struct modguard_err *err)
+{
+	int d2 = dup(dfd);
+	DIR *d = d2 >= 0 ? fdopendir(d2) : NULL;
+	char **names = NULL;
+	size_t n = 0, alloc = 0;
+	struct dirent *e;
+	int r = 0;
+
+	if (!d) {
+		r = mg_fail(err, MG_E_IO, errno, "cannot read trust directory: %s",
+			    strerror(errno));
+		if (d2 >= 0)
+			close(d2);
+		return r;
+	}
+	rewinddir(d);
+	for (;;) {
+		errno = 0;
+		e = readdir(d);
+		if (!e) {
+			if (errno)
+				r = mg_fail(err, MG_E_IO, errno, "cannot read trust directory: %s",
+					    strerror(errno));
+			break;
+		}
+		if (!cert_name(e->d_name))
+			continue;
+		if (n + 1 >= alloc) {
+			size_t na = alloc ? alloc * 2 : 16;
+			char **p = realloc(names, na * sizeof(*p));
+
+			if (!p) {
+				r = mg_fail(err, MG_E_NOMEM, ENOMEM, "out of memory");
+				break;
+			}
+			names = p;
+			alloc = na;
+		}
+		names[n] = strdup(e->d_name);
+		if (!names[n]) {
+			r = mg_fail(err, MG_E_NOMEM, ENOMEM, "out of memory");
+			break;
+		}
+		names[++n] = NULL;
+	}
+	closedir(d);
+	if (r < 0) {
+		for (size_t i = 0; i < n; i++)
+			free(names[i]);
+		free(names);
+		return r;
+	}
+	if (n)
+		qsort(names, n, sizeof(*names), name_cmp);
+	*out = names;
+	*count = n;
+	return 0;
+}
+
+int modguard_trust_add_fd(struct modguard_trust *t, int fd, struct modguard_err *err)
+{
+	char **names = NULL;
 	struct stat st;
-	int n, r = 0;
+	size_t n = 0;
+	int r;
 
-	if (stat(path, &st) < 0)
-		return mg_fail(err, MG_E_IO, errno, "cannot open trust store: %s", strerror(errno));
+	if (fstat(fd, &st) < 0)
+		return mg_fail(err, MG_E_IO, errno, "cannot stat trust store: %s", strerror(errno));
 	if (!S_ISDIR(st.st_mode))
-		return load_file(t, path, err);
+		return load_fd(t, fd, "", err);
+	r = list_certs(fd, &names, &n, err);
+	for (size_t i = 0; i < n; i++) {
+		if (r == 0) {
+			/* One component, no symlink: the entry itself, beneath fd. */
+			int f = openat(fd, names[i],
+				       O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 
-	n = scandir(path, &ents, NULL, alphasort);
-	if (n < 0)
-		return mg_fail(err, MG_E_IO, errno, "cannot read trust directory: %s",
-			       strerror(errno));
-	for (int i = 0; i < n; i++) {
-		char sub[4096];
-
-		if (r == 0 && ents[i]->d_name[0] != '.' && cert_name(ents[i]->d_name)) {
-			snprintf(sub, sizeof(sub), "%s/%s", path, ents[i]->d_name);
-			r = load_file(t, sub, err);
+			if (f < 0)
+				r = mg_fail(
+					err, MG_E_IO, errno, "%s",
+					errno == ELOOP ?
+						"is a symbolic link (not followed in a trust store)" :
+						strerror(errno));
+			else {
+				r = load_fd(t, f, names[i], err);
+				close(f);
+			}
 			/* Name the offending entry: the caller only knows the directory. */
 			if (r < 0)
-				mg_prefix(err, ents[i]->d_name);
+				mg_prefix(err, names[i]);
 		}
-		free(ents[i]);
+		free(names[i]);
 	}
-	free(ents);
+	free(names);
 	return r;
+}
+
+int modguard_trust_add_path(struct modguard_trust *t, const char *path, struct modguard_err *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	int r;
+
+	if (fd < 0)
+		return mg_fail(err, MG_E_IO, errno, "cannot open trust store: %s", strerror(errno));
+	r = modguard_trust_add_fd(t, fd, err);
+	close(fd);
+	return r;
+}
+
+const char *modguard_trust_cert_label(const struct modguard_trust *t, size_t i)
+{
+	return i < t->n ? t->certs[i].label : "";
 }
 
 static int deny_add(uint8_t (**set)[32], size_t *n, const uint8_t d[32])
@@ -251,26 +357,19 @@ static int unhex32(const char *s, uint8_t out[32])
 	return s[64] == '\0' ? 0 : -EINVAL;
 }
 
-int modguard_trust_load_denylist(struct modguard_trust *t, const char *path,
-				 struct modguard_err *err)
+int modguard_trust_parse_denylist(struct modguard_trust *t, const uint8_t *data, size_t len,
+				  struct modguard_err *err)
 {
-	uint8_t *data = NULL;
-	size_t len, lineno = 0;
+	size_t lineno = 0;
 	char *p, *save = NULL, *line;
-	int r;
+	int r = 0;
 
-	r = modguard_file_read(path, &data, &len, err);
-	if (r < 0)
-		return r;
-	if (memchr(data, '\0', len)) {
-		free(data);
+	if (memchr(data, '\0', len))
 		return mg_fail(err, MG_E_USAGE, EINVAL, "deny list contains a NUL byte");
-	}
-	p = realloc(data, len + 1);
-	if (!p) {
-		free(data);
+	p = malloc(len + 1);
+	if (!p)
 		return mg_fail(err, MG_E_NOMEM, ENOMEM, "out of memory");
-	}
+	memcpy(p, data, len);
 	p[len] = '\0';
 
 	/* Parse line by line, keeping empty lines so numbers stay right. */
@@ -303,5 +402,104 @@ int modguard_trust_load_denylist(struct modguard_trust *t, const char *path,
 		}
 	}
 	free(p);
+	return r;
+}
+
+int modguard_trust_load_denylist_fd(struct modguard_trust *t, int fd, struct modguard_err *err)
+{
+	uint8_t *data = NULL;
+	size_t len;
+	int r;
+
+	r = modguard_fd_read(fd, &data, &len, err);
+	if (r < 0)
+		return r;
+	r = modguard_trust_parse_denylist(t, data, len, err);
+	free(data);
+	return r;
+}
+
+int modguard_trust_load_denylist(struct modguard_trust *t, const char *path,
+				 struct modguard_err *err)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	int r;
+
+	if (fd < 0)
+		return mg_fail(err, MG_E_IO, errno, "cannot open: %s", strerror(errno));
+	r = modguard_trust_load_denylist_fd(t, fd, err);
+	close(fd);
+	return r;
+}
+
+/* ---- trust-add: the store's own decision ---------------------------------- */
+
+int modguard_trust_vouch(const struct modguard_trust *t, const uint8_t *buf, size_t len,
+			 size_t *signer, uint8_t fp[32], uint8_t **der, size_t *der_len,
+			 struct modguard_err *err)
+{
+	struct modguard_trust *one = NULL;
+	EVP_PKEY *pub;
+	X509 *x;
+	int r, n;
+
+	*der = NULL;
+	*der_len = 0;
+	if (modguard_trust_new(&one))
+		return mg_fail(err, MG_E_NOMEM, ENOMEM, "out of memory");
+	/* Read exactly as a store file is read. */
+	r = load_bytes(one, buf, len, "", err);
+	if (r < 0)
+		goto out;
+	if (one->n != 1) {
+		r = mg_fail(err, MG_E_CERT, 0, "holds %zu certificates; give exactly one", one->n);
+		goto out;
+	}
+	x = one->certs[0].x509;
+	memcpy(fp, one->certs[0].fp, 32);
+	n = i2d_X509(x, der);
+	if (n <= 0) {
+		r = mg_fail(err, MG_E_CRYPTO, 0, "cannot encode the certificate");
+		goto out;
+	}
+	*der_len = n;
+	if (mg_deny_has(t->deny_cert, t->n_deny_cert, fp)) {
+		r = mg_fail(err, MG_E_REVOKED_KEY, 0, "certificate is on the deny list");
+		goto out;
+	}
+	for (size_t i = 0; i < t->n; i++)
+		if (!memcmp(t->certs[i].fp, fp, 32)) {
+			*signer = i;
+			r = 1;
+			goto out;
+		}
+	r = mg_cert_usable(x, err);
+	if (r < 0)
+		goto out;
+	r = mg_fail(err, MG_E_UNKNOWN_SIGNER, 0,
+		    "not signed by any usable certificate of the store");
+	for (size_t i = 0; i < t->n; i++) {
+		struct modguard_err e2 = { 0 };
+
+		if (mg_deny_has(t->deny_cert, t->n_deny_cert, t->certs[i].fp) ||
+		    mg_cert_usable(t->certs[i].x509, &e2) < 0)
+			continue;
+		pub = t->certs[i].pkey;
+		if (X509_verify(x, pub) == 1) {
+			*signer = i;
+			if (err)
+				memset(err, 0, sizeof(*err));
+			r = 0;
+			break;
+		}
+	}
+	ERR_clear_error();
+out:
+	if (r < 0) {
+		OPENSSL_free(*der);
+		*der = NULL;
+		*der_len = 0;
+	}
+	modguard_trust_free(one);
 	return r;
 }

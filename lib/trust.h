@@ -10,6 +10,7 @@ struct mg_cert {
 	X509 *x509;
 	EVP_PKEY *pkey; /* borrowed from x509 */
 	uint8_t fp[32]; /* SHA-256 of the DER certificate */
+	char label[64]; /* the file it came from (no directory), truncated */
 };
 
 struct modguard_trust {

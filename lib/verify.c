@@ -152,7 +152,7 @@ static void describe_signer_id(CMS_SignerInfo *si, char *out, size_t outsz)
 	snprintf(out, outsz, "issuer \"%s\", serial %s", cn, hex);
 }
 
-static int check_cert_usable(const X509 *x, struct modguard_err *err)
+int mg_cert_usable(const X509 *x, struct modguard_err *err)
 {
 	uint32_t ku;
 
@@ -286,7 +286,7 @@ int modguard_verify_image_with(const struct modguard_trust *t, const uint8_t *bu
 		return r;
 	if (mg_deny_has(t->deny_cert, t->n_deny_cert, c->fp))
 		return mg_fail(err, MG_E_REVOKED_KEY, 0, "signer certificate is on the deny list");
-	r = check_cert_usable(c->x509, err);
+	r = mg_cert_usable(c->x509, err);
 	if (r < 0)
 		return r;
 

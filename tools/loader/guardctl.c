@@ -412,11 +412,50 @@ static int pin_all(struct guard_bpf *skel)
 	return 0;
 }
 
+/*
+ * The deny list the trusted program requires (trust_open): an empty one when
+ * there is none, made before the lock (after it, nobody may add an entry to
+ * the sysconfdir).  0, or -1 after a message.
+ */
+static int ensure_deny_list(void)
+{
+	static const char head[] =
+		"# modguard deny list: lines \"cert <sha256 of the DER certificate>\"\n"
+		"# or \"module <sha256 of the module>\".  Read at every admission.\n";
+	int fd;
+
+	if (mkdir(MODGUARD_SYSCONFDIR, 0755) && errno != EEXIST) {
+		msg("%s: %s", MODGUARD_SYSCONFDIR, strerror(errno));
+		return -1;
+	}
+	fd = open(DENY_LIST, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0 && errno == EEXIST)
+		return 0;
+	if (fd < 0) {
+		msg("%s: %s", DENY_LIST, strerror(errno));
+		return -1;
+	}
+	if (write(fd, head, sizeof(head) - 1) != (ssize_t)sizeof(head) - 1 || fsync(fd)) {
+		msg("%s: cannot write: %s", DENY_LIST, strerror(errno ? errno : EIO));
+		close(fd);
+		unlink(DENY_LIST);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+/*
+ * One failure path: whatever stops the guard from starting (no valid policy,
+ * no BPF LSM, no bpffs, no pin directory, no BPF object, a program the
+ * verifier refuses, no self-protection) applies the policy's fallback.
+ * Only a guard that is already running is left alone.
+ */
 static int guard_start(bool boot)
 {
 	struct policy pol;
-	struct guard_bpf *skel;
-	struct btf *btf;
+	struct guard_bpf *skel = NULL;
+	struct btf *btf = NULL;
 	struct stat st;
 	int ret = EXIT_USAGE;
 
@@ -424,36 +463,37 @@ static int guard_start(bool boot)
 	if (policy_load(POLICY_PATH, &pol)) {
 		/* No valid policy, no guard: fail closed with the default fallback. */
 		pol = (struct policy){ .fallback = FALLBACK_MODULES_DISABLED };
-		fallback(&pol, boot);
-		return EXIT_USAGE;
+		goto fail;
 	}
 	if (!bpf_lsm_active()) {
 		msg("BPF LSM not active (%s lacks \"bpf\"): build with CONFIG_BPF_LSM=y and boot with bpf in lsm=",
 		    LSM_LIST);
-		fallback(&pol, boot);
-		return EXIT_DENIED;
+		ret = EXIT_DENIED;
+		goto fail;
 	}
 	if (ensure_fs("/sys/fs/bpf", "bpf", BPF_FS_MAGIC_))
-		return EXIT_USAGE;
+		goto fail;
 	if (mkdir(MG_PIN_DIR, 0700) && errno != EEXIST) {
 		msg("%s: %s", MG_PIN_DIR, strerror(errno));
-		return EXIT_USAGE;
+		goto fail;
 	}
 	if (access(MG_PIN_DIR "/admitted", F_OK) == 0) {
 		msg("guard already started (%s exists)", MG_PIN_DIR);
 		return EXIT_DENIED;
 	}
+	if (ensure_deny_list())
+		goto fail;
 	/* Identify ourselves by what was exec'd, not by a path that could be swapped. */
 	if (stat("/proc/self/exe", &st)) {
 		msg("/proc/self/exe: %s", strerror(errno));
-		return EXIT_USAGE;
+		goto fail;
 	}
 
 	libbpf_set_print(libbpf_quiet);
 	skel = guard_bpf__open();
 	if (!skel) {
 		msg("cannot open the guard's BPF object: %s", strerror(errno));
-		return EXIT_USAGE;
+		goto fail;
 	}
 	skel->rodata->cfg.trusted_dev = ((__u64)major(st.st_dev) << 20) | minor(st.st_dev);
 	skel->rodata->cfg.trusted_ino = st.st_ino;

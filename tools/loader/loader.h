@@ -45,10 +45,14 @@ struct policy {
 int policy_load(const char *path, struct policy *p);
 
 /*
- * Trust store: trust.d (or an override) plus the deny list.  With
- * protected_only, the override must lie inside the sysconfdir.
+ * Trust store: trust.d (or, with narrow, MODGUARD_SYSCONFDIR/NAME) plus the
+ * required deny list, each opened once by descriptor (main.c).  Without
+ * protected_only (dry runs) narrow may be any path.  0 or -EXIT_*.
  */
-int trust_open(const char *override, bool protected_only, struct modguard_trust **out);
+int trust_open(const char *narrow, bool protected_only, struct modguard_trust **out);
+
+/* openat2 with no symlinks and no magic links; beneath dirfd unless AT_FDCWD. */
+int conf_open(int dirfd, const char *name, int flags);
 
 /* The first size - 1 bytes of the small file path, NUL-terminated: its length, or -1. */
 ssize_t read_text(const char *path, char *buf, size_t size);

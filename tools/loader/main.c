@@ -11,6 +11,13 @@
  * policy denied, 2 usage or I/O error.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <signal.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -63,53 +70,106 @@ void hex(const uint8_t *in, size_t len, char *out)
 }
 
 /*
- * The trust store that admits into the kernel must be the protected one: a
- * store anywhere else would let whoever writes it admit anything.  -C may
- * narrow the store to a file or directory inside the sysconfdir, nothing more.
+ * openat2(2) with resolve flags: RESOLVE_NO_SYMLINKS and RESOLVE_NO_MAGICLINKS
+ * always (no symlink, no /proc/self/fd/N), RESOLVE_BENEATH and
+ * RESOLVE_NO_XDEV beneath a directory fd.  The trusted program runs in the
+ * real root (the guard refuses its exec elsewhere, or with a file-system
+ * context another process shares), so MODGUARD_SYSCONFDIR is the protected
+ * one, and nothing under it can be renamed, linked or mounted on.
  */
-int trust_open(const char *override, bool protected_only, struct modguard_trust **out)
+int conf_open(int dirfd, const char *name, int flags)
 {
-	char real[PATH_MAX], base[PATH_MAX];
+	struct open_how how = {
+		.flags = (uint64_t)(flags | O_CLOEXEC | O_NOCTTY),
+		.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS |
+			   (dirfd == AT_FDCWD ? 0 : RESOLVE_BENEATH | RESOLVE_NO_XDEV),
+	};
+
+	return (int)syscall(SYS_openat2, dirfd, name, &how, sizeof(how));
+}
+
+/*
+ * The trust store that admits into the kernel is the protected one, read
+ * once, by descriptor: MODGUARD_SYSCONFDIR/trust.d, or with -C another entry
+ * of MODGUARD_SYSCONFDIR named exactly as MODGUARD_SYSCONFDIR/NAME (one
+ * component: the string is checked, then opened beneath the directory, so
+ * no link or path trick can name anything else).  The deny list is
+ * required: every failure to read it is a refusal, never "no revocations"
+ * (another LSM or BPF program can make any open fail with any errno).
+ * Without protected_only (a dry run, which admits nothing) -C names any
+ * store and a deny list that does not exist is no deny list.
+ */
+int trust_open(const char *narrow, bool protected_only, struct modguard_trust **out)
+{
+	static const char conf[] = MODGUARD_SYSCONFDIR;
 	struct modguard_trust *t = NULL;
 	struct modguard_err err = { 0 };
-	const char *path = override ? override : TRUST_DIR;
-	size_t n;
+	const char *name = "trust.d", *shown = TRUST_DIR;
+	int cfd = -1, sfd = -1, dfd = -1, r = -EXIT_USAGE;
 
-	if (override && protected_only) {
-		if (!realpath(override, real)) {
-			msg("%s: %s", override, strerror(errno));
+	if (narrow && protected_only) {
+		size_t n = strlen(conf);
+
+		if (strncmp(narrow, conf, n) || narrow[n] != '/' || !narrow[n + 1] ||
+		    narrow[n + 1] == '.' || strchr(narrow + n + 1, '/')) {
+			msg("%s: only a store named %s/NAME (one entry, no link) may admit modules",
+			    narrow, conf);
 			return -EXIT_USAGE;
 		}
-		if (!realpath(MODGUARD_SYSCONFDIR, base))
-			snprintf(base, sizeof(base), "%s", MODGUARD_SYSCONFDIR);
-		n = strlen(base);
-		if (strncmp(real, base, n) || (real[n] != '/' && real[n] != 0)) {
-			msg("%s: trust store is outside %s; only the protected store may admit modules",
-			    override, MODGUARD_SYSCONFDIR);
-			return -EXIT_USAGE;
-		}
+		name = narrow + n + 1;
+		shown = narrow;
 	}
 	if (modguard_trust_new(&t)) {
 		msg("out of memory");
 		return -EXIT_USAGE;
 	}
-	if (modguard_trust_add_path(t, path, &err)) {
-		msg("%s: %s", path, err.msg);
-		modguard_trust_free(t);
-		return -EXIT_USAGE;
+	cfd = conf_open(AT_FDCWD, conf, O_RDONLY | O_DIRECTORY);
+	if (narrow && !protected_only) {
+		shown = narrow;
+		sfd = open(narrow, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	} else if (cfd >= 0) {
+		sfd = conf_open(cfd, name, O_RDONLY | O_NONBLOCK);
 	}
-	if (access(DENY_LIST, F_OK) == 0 && modguard_trust_load_denylist(t, DENY_LIST, &err)) {
+	if (sfd < 0) {
+		msg("%s: cannot open the trust store: %s",
+		    cfd < 0 && !(narrow && !protected_only) ? conf : shown, strerror(errno));
+		goto out;
+	}
+	if (modguard_trust_add_fd(t, sfd, &err)) {
+		msg("%s: %s", shown, err.msg);
+		goto out;
+	}
+	/* A dry run against a store elsewhere: the deny list if there is one. */
+	errno = ENOENT;
+	if (cfd >= 0)
+		dfd = conf_open(cfd, "deny.list", O_RDONLY | O_NONBLOCK);
+	if (dfd < 0 && (protected_only || errno != ENOENT)) {
+		msg("%s: cannot open the deny list: %s%s", DENY_LIST, strerror(errno),
+		    errno == ENOENT ? " (required: an empty file revokes nothing; guard start and "
+				      "setup create it)" :
+				      "");
+		goto out;
+	}
+	if (dfd >= 0 && modguard_trust_load_denylist_fd(t, dfd, &err)) {
 		msg("%s: %s", DENY_LIST, err.msg);
-		modguard_trust_free(t);
-		return -EXIT_USAGE;
+		goto out;
 	}
 	if (modguard_trust_count(t) == 0) {
-		msg("%s: no trusted certificates", path);
-		modguard_trust_free(t);
-		return -EXIT_USAGE;
+		msg("%s: no trusted certificates", shown);
+		goto out;
 	}
 	*out = t;
-	return 0;
+	t = NULL;
+	r = 0;
+out:
+	modguard_trust_free(t);
+	if (cfd >= 0)
+		close(cfd);
+	if (sfd >= 0)
+		close(sfd);
+	if (dfd >= 0)
+		close(dfd);
+	return r;
 }
 
 static void usage(FILE *f)
@@ -169,11 +229,68 @@ static const struct verb {
 	{ "trust-add", cmd_trust_add, false },
 };
 
+/*
+ * What the caller leaves in the process that exec keeps: core-dump settings,
+ * descriptors, ignored signals, rlimits, personality.  docs/threat-model.md
+ * has the whole surface; this closes what user space can.  0, or -1 after a
+ * message (the process must not go on).
+ */
+static int process_harden(void)
+{
+	struct rlimit unl = { RLIM_INFINITY, RLIM_INFINITY }, none = { 0, 0 };
+	struct rlimit nofile;
+	int pers;
+
+	/*
+	 * Never dump core: the kernel would write the core as this task, to a
+	 * path root chose with core_pattern (the guard also stops exempting a
+	 * dumping task, which covers the instructions before this one).
+	 */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) || setrlimit(RLIMIT_CORE, &none)) {
+		msg("cannot turn core dumps off: %s", strerror(errno));
+		return -1;
+	}
+	/*
+	 * 0, 1 and 2 open (else the first file opened would become stdout and
+	 * take the messages); nothing else inherited.
+	 */
+	for (int fd = 0; fd < 3; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd) {
+			msg("cannot open /dev/null as fd %d: %s", fd, strerror(errno));
+			return -1;
+		}
+	if (syscall(SYS_close_range, 3U, ~0U, 0) < 0) {
+		msg("cannot close inherited descriptors: %s", strerror(errno));
+		return -1;
+	}
+	/* A write over RLIMIT_FSIZE fails with EFBIG instead of killing us. */
+	signal(SIGXFSZ, SIG_IGN);
+	umask(022);
+	/* Limits root set to make an open or a write fail where it must not: raised.
+	 * (Lowered again from outside, they only make an operation fail.) */
+	setrlimit(RLIMIT_FSIZE, &unl);
+	if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < 1024) {
+		nofile.rlim_cur = nofile.rlim_max = 1024;
+		setrlimit(RLIMIT_NOFILE, &nofile);
+	}
+	/* ADDR_NO_RANDOMIZE and friends survive exec; they only weaken us. */
+	pers = personality(0xffffffff);
+	if (pers != -1 && (pers & ~PER_MASK)) {
+		msg("refusing to run with personality flags 0x%x (setarch): they survive exec and weaken this program",
+		    (unsigned)(pers & ~PER_MASK));
+		return -1;
+	}
+	return 0;
+}
+
 int main(int argc, char *argv[])
 {
 	/* --debug: MODGUARD_DEBUG, which the callers cannot pass as a variable. */
 	bool debug = argc >= 2 && !strcmp(argv[1], "--debug");
 	const struct verb *v = NULL;
+
+	if (process_harden())
+		return EXIT_USAGE;
 
 	if (debug) {
 		argv[1] = argv[0];

@@ -1098,149 +1098,124 @@ int protect_status(bool enforce)
  * the owner's, not root's, to arrange.
  */
 
-static X509 *cert_read(const char *path)
-{
-	BIO *b = BIO_new_file(path, "rb");
-	X509 *x;
-
-	if (!b)
-		return NULL;
-	x = PEM_read_bio_X509(b, NULL, NULL, NULL);
-	if (!x && BIO_reset(b) == 0)
-		x = d2i_X509_bio(b, NULL);
-	BIO_free(b);
-	return x;
-}
-
-/* SHA-256 of the DER encoding, as the deny list writes it. */
-static int cert_fp(X509 *x, char out[65])
-{
-	unsigned char md[32];
-	unsigned int n = 0;
-
-	if (!X509_digest(x, EVP_sha256(), md, &n) || n != 32)
-		return -1;
-	hex(md, 32, out);
-	return 0;
-}
-
-static bool fp_denied(const char *fp)
-{
-	char line[256], want[80];
-	FILE *f = fopen(DENY_LIST, "re");
-	bool hit = false;
-
-	if (!f)
-		return false;
-	snprintf(want, sizeof(want), "cert %s", fp);
-	while (!hit && fgets(line, sizeof(line), f))
-		hit = !strncmp(line, want, strlen(want));
-	fclose(f);
-	return hit;
-}
-
-/* The trusted certificate whose key signed X, if any: its file name in SIGNER. */
-static bool signed_by_trusted(X509 *x, const char *fp, char *signer, size_t len, bool *present)
-{
-	struct dirent *e;
-	DIR *d = opendir(TRUST_DIR);
-	bool found = false;
-
-	*present = false;
-	if (!d)
-		return false;
-	while ((e = readdir(d))) {
-		char path[PATH_MAX], tfp[65];
-		X509 *t;
-
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", TRUST_DIR, e->d_name);
-		t = cert_read(path);
-		if (!t)
-			continue;
-		if (cert_fp(t, tfp) == 0 && !strcmp(tfp, fp))
-			*present = true;
-		else if (!found && !fp_denied(tfp) && X509_verify(x, X509_get0_pubkey(t)) == 1) {
-			snprintf(signer, len, "%s", e->d_name);
-			found = true;
-		}
-		X509_free(t);
-	}
-	closedir(d);
-	return found;
-}
-
+/*
+ * trust-add decides with the store verification uses (trust_open: the same
+ * file filter, deny-list parser and validity rules), through
+ * modguard_trust_vouch().  The certificate becomes live only by the final
+ * rename, after the new file's bytes were read back as the store would read
+ * them; the temporary name starts with '.', which the store never reads.
+ */
 int cmd_trust_add(int argc, char *argv[])
 {
-	char fp[65], signer[256] = "", tmp[PATH_MAX], dst[PATH_MAX];
-	struct modguard_trust *t = NULL;
-	bool present;
-	X509 *x;
-	FILE *f;
-	int fd, dfd;
+	struct modguard_trust *t = NULL, *back = NULL;
+	struct modguard_err err = { 0 };
+	uint8_t *in = NULL, *der = NULL, fp[32];
+	char fph[65], tmp[64], dst[64], *pem = NULL;
+	size_t in_len = 0, der_len = 0, signer = 0;
+	int r, ret = EXIT_USAGE, cfd = -1, dfd = -1, fd = -1;
+	long pem_len;
+	BIO *b = NULL;
+	X509 *x = NULL;
+	const uint8_t *p;
 
 	if (argc != 2) {
 		msg("usage: trust-add CERT (PEM or DER, signed by a key already in %s)", TRUST_DIR);
 		return EXIT_USAGE;
 	}
-	x = cert_read(argv[1]);
-	if (!x) {
-		msg("%s: expected an X.509 certificate (PEM or DER), found none", argv[1]);
+	if (modguard_file_read(argv[1], &in, &in_len, &err)) {
+		msg("%s: %s", argv[1], err.msg);
 		return EXIT_USAGE;
 	}
-	if (cert_fp(x, fp)) {
-		msg("%s: cannot hash the certificate", argv[1]);
-		X509_free(x);
-		return EXIT_USAGE;
+	r = trust_open(NULL, true, &t);
+	if (r) {
+		free(in);
+		return -r;
 	}
-	if (fp_denied(fp)) {
-		msg("%s: certificate %s is on the deny list %s", argv[1], fp, DENY_LIST);
-		X509_free(x);
-		return EXIT_DENIED;
+	r = modguard_trust_vouch(t, in, in_len, &signer, fp, &der, &der_len, &err);
+	hex(fp, 32, fph);
+	if (r == 1) {
+		printf("%s: already in %s (%s)\n", argv[1], TRUST_DIR,
+		       modguard_trust_cert_label(t, signer));
+		ret = EXIT_OK;
+		goto out;
 	}
-	if (!signed_by_trusted(x, fp, signer, sizeof(signer), &present) || present) {
-		if (present)
-			printf("%s: already in %s\n", argv[1], TRUST_DIR);
+	if (r < 0) {
+		if (err.reason == MG_E_REVOKED_KEY)
+			msg("%s: certificate %s is on the deny list %s", argv[1], fph, DENY_LIST);
+		else if (err.reason == MG_E_UNKNOWN_SIGNER)
+			msg("%s: %s %s; adding a new root of trust waits for a reboot with the guard down",
+			    argv[1], err.msg, TRUST_DIR);
 		else
-			msg("%s: not signed by any key in %s; adding a new root of trust waits for a reboot with the guard down",
-			    argv[1], TRUST_DIR);
-		X509_free(x);
-		return present ? EXIT_OK : EXIT_DENIED;
+			msg("%s: %s", argv[1], err.msg);
+		ret = err.reason == MG_E_IO || err.reason == MG_E_NOMEM ||
+				      err.reason == MG_E_TOO_BIG ?
+			      EXIT_USAGE :
+			      EXIT_DENIED;
+		goto out;
 	}
-	snprintf(dst, sizeof(dst), "%s/added-%.16s.crt", TRUST_DIR, fp);
-	snprintf(tmp, sizeof(tmp), "%s/.added-%.16s.tmp", TRUST_DIR, fp);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-	f = fd >= 0 ? fdopen(fd, "w") : NULL;
-	if (!f || !PEM_write_X509(f, x) || fflush(f) || fsync(fd)) {
-		msg("%s: cannot write: %s", tmp, strerror(errno));
-		if (f)
-			fclose(f);
-		else if (fd >= 0)
-			close(fd);
-		unlink(tmp);
-		X509_free(x);
-		return EXIT_USAGE;
+	/* The file to write: PEM of the DER, read back exactly as the store reads files. */
+	p = der;
+	x = d2i_X509(NULL, &p, (long)der_len);
+	b = BIO_new(BIO_s_mem());
+	pem_len = 0;
+	if (!x || !b || !PEM_write_bio_X509(b, x) || (pem_len = BIO_get_mem_data(b, &pem)) <= 0 ||
+	    !pem || modguard_trust_new(&back)) {
+		msg("%s: cannot encode the certificate", argv[1]);
+		goto out;
 	}
-	fclose(f);
-	X509_free(x);
-	if (rename(tmp, dst)) {
-		msg("%s: cannot rename into place: %s", dst, strerror(errno));
-		unlink(tmp);
-		return EXIT_USAGE;
+	{
+		uint8_t fp2[32], *der2 = NULL;
+		size_t s2 = 0, len2 = 0;
+		struct modguard_err e2 = { 0 };
+		/* An empty store vouches for nothing: 1 only if it reads back as the same certificate. */
+		int rr = modguard_trust_vouch(back, (const uint8_t *)pem, (size_t)pem_len, &s2, fp2,
+					      &der2, &len2, &e2);
+
+		OPENSSL_free(der2);
+		if (rr == 1 || (rr < 0 && e2.reason != MG_E_UNKNOWN_SIGNER) ||
+		    memcmp(fp2, fp, 32)) {
+			msg("%s: the certificate does not read back as itself; not added", argv[1]);
+			ret = EXIT_DENIED;
+			goto out;
+		}
 	}
-	dfd = open(TRUST_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
+	snprintf(dst, sizeof(dst), "added-%.16s.crt", fph);
+	snprintf(tmp, sizeof(tmp), ".added-%.16s.tmp", fph);
+	cfd = conf_open(AT_FDCWD, MODGUARD_SYSCONFDIR, O_RDONLY | O_DIRECTORY);
+	dfd = cfd >= 0 ? conf_open(cfd, "trust.d", O_RDONLY | O_DIRECTORY) : -1;
+	if (dfd < 0) {
+		msg("%s: cannot open: %s", TRUST_DIR, strerror(errno));
+		goto out;
+	}
+	unlinkat(dfd, tmp, 0);
+	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0 || write(fd, pem, (size_t)pem_len) != pem_len || fsync(fd)) {
+		msg("%s/%s: cannot write: %s", TRUST_DIR, tmp, strerror(errno ? errno : EIO));
+		if (fd >= 0)
+			unlinkat(dfd, tmp, 0);
+		goto out;
+	}
+	if (renameat(dfd, tmp, dfd, dst)) {
+		msg("%s/%s: cannot rename into place: %s", TRUST_DIR, dst, strerror(errno));
+		unlinkat(dfd, tmp, 0);
+		goto out;
+	}
+	fsync(dfd);
+	printf("added %s (signed by %s) as %s/%s\n", argv[1], modguard_trust_cert_label(t, signer),
+	       TRUST_DIR, dst);
+	ret = EXIT_OK;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (dfd >= 0)
 		close(dfd);
-	}
-	/* The store must still load as a whole, or the addition is undone. */
-	if (trust_open(NULL, true, &t)) {
-		unlink(dst);
-		msg("%s: the trust store does not accept it; not added", argv[1]);
-		return EXIT_DENIED;
-	}
+	if (cfd >= 0)
+		close(cfd);
+	BIO_free(b);
+	X509_free(x);
+	OPENSSL_free(der);
+	free(in);
+	modguard_trust_free(back);
 	modguard_trust_free(t);
-	printf("added %s (signed by %s) as %s\n", argv[1], signer, dst);
-	return EXIT_OK;
+	return ret;
 }
