@@ -456,7 +456,7 @@ static int guard_start(bool boot)
 	struct policy pol;
 	struct guard_bpf *skel = NULL;
 	struct btf *btf = NULL;
-	struct stat st;
+	__u64 self_dev, self_ino;
 	int ret = EXIT_USAGE;
 
 	phase(NULL);
@@ -483,8 +483,9 @@ static int guard_start(bool boot)
 	}
 	if (ensure_deny_list())
 		goto fail;
-	/* Identify ourselves by what was exec'd, not by a path that could be swapped. */
-	if (stat("/proc/self/exe", &st)) {
+	/* Identify ourselves by what was exec'd, not by a path that could be swapped,
+	 * and as the kernel does (superblock device, not stat()'s st_dev). */
+	if (kernel_file_id("/proc/self/exe", true, &self_dev, &self_ino)) {
 		msg("/proc/self/exe: %s", strerror(errno));
 		goto fail;
 	}
@@ -495,8 +496,8 @@ static int guard_start(bool boot)
 		msg("cannot open the guard's BPF object: %s", strerror(errno));
 		goto fail;
 	}
-	skel->rodata->cfg.trusted_dev = ((__u64)major(st.st_dev) << 20) | minor(st.st_dev);
-	skel->rodata->cfg.trusted_ino = st.st_ino;
+	skel->rodata->cfg.trusted_dev = self_dev;
+	skel->rodata->cfg.trusted_ino = self_ino;
 	skel->rodata->cfg.mode = pol.permissive ? MG_MODE_PERMISSIVE : MG_MODE_ENFORCE;
 	skel->rodata->cfg.trust_kernel_keys = pol.trust_kernel_keys;
 	skel->rodata->cfg.loader_only = pol.loader_only;

@@ -87,11 +87,92 @@ static __u64 kdev(dev_t d)
 	return ((__u64)major(d) << 20) | minor(d);
 }
 
-static int mark_inode(dev_t dev, ino_t ino, __u32 flags)
-{
-	struct mg_inode_key k = { .dev = kdev(dev), .ino = ino };
-	__u32 old = 0, v;
+/*
+ * File identity as the kernel sees it.  The programs key inodes by
+ * inode->i_sb->s_dev and i_ino.  stat()'s st_dev is not always s_dev: btrfs
+ * reports each subvolume's own anonymous device (the top level's too), and
+ * overlayfs may report the layer's.  The superblock's device is what
+ * /proc/self/mountinfo shows for the mount (field 3, from sb->s_dev), so a
+ * file's kernel device is its mount's, found by statx's mount id.
+ */
+#define MOUNTS_MAX 4096
+static struct mount_rec {
+	__u64 id;
+	unsigned ma, mi; /* sb->s_dev */
+	char fstype[32];
+	char source[128];
+} mounts[MOUNTS_MAX];
+static unsigned n_mounts;
 
+static int read_mountinfo(void)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+
+	if (!f)
+		return -1;
+	n_mounts = 0;
+	while (getline(&line, &cap, f) > 0 && n_mounts < MOUNTS_MAX) {
+		struct mount_rec *m = &mounts[n_mounts];
+		unsigned long long id;
+		char *sep = strstr(line, " - ");
+
+		if (sscanf(line, "%llu %*u %u:%u", &id, &m->ma, &m->mi) != 3 || !sep ||
+		    sscanf(sep + 3, "%31s %127s", m->fstype, m->source) != 2)
+			continue;
+		m->id = id;
+		n_mounts++;
+	}
+	free(line);
+	fclose(f);
+	return 0;
+}
+
+static const struct mount_rec *mount_of_id(__u64 id)
+{
+	for (int pass = 0; pass < 2; pass++) {
+		for (unsigned i = 0; i < n_mounts; i++)
+			if (mounts[i].id == id)
+				return &mounts[i];
+		if (pass == 0 && read_mountinfo())
+			break;
+	}
+	return NULL;
+}
+
+/* The mount PATH (follow: its last symlink followed) lies on, and its inode number. */
+static const struct mount_rec *mount_of(const char *path, bool follow, __u64 *ino)
+{
+	struct statx sx;
+
+	if (statx(AT_FDCWD, path, follow ? 0 : AT_SYMLINK_NOFOLLOW, STATX_INO | STATX_MNT_ID,
+		  &sx) ||
+	    !(sx.stx_mask & STATX_MNT_ID))
+		return NULL;
+	if (ino)
+		*ino = sx.stx_ino;
+	return mount_of_id(sx.stx_mnt_id);
+}
+
+int kernel_file_id(const char *path, bool follow, __u64 *dev, __u64 *ino)
+{
+	const struct mount_rec *m = mount_of(path, follow, ino);
+
+	if (!m) {
+		if (!errno)
+			errno = ENOENT;
+		return -1;
+	}
+	*dev = ((__u64)m->ma << 20) | m->mi;
+	return 0;
+}
+
+static int mark_inode_id(__u64 kdevice, __u64 ino, __u32 flags)
+{
+	struct mg_inode_key k = { .dev = kdevice, .ino = ino };
+	unsigned ma = (unsigned)(kdevice >> 20), mi = (unsigned)(kdevice & 0xfffff);
+	__u32 old = 0, v;
 	if (st.err)
 		return -1; /* said once; the start fails */
 	bpf_map_lookup_elem(st.inodes, &k, &old);
@@ -104,7 +185,7 @@ static int mark_inode(dev_t dev, ino_t ino, __u32 flags)
 			    MG_PROT_INODES_MAX, POLICY_PATH);
 		else
 			msg("protected set: cannot add inode %llu on %u:%u: %s",
-			    (unsigned long long)ino, major(dev), minor(dev), strerror(errno));
+			    (unsigned long long)ino, ma, mi, strerror(errno));
 		st.err = -1;
 		return -1;
 	}
@@ -113,6 +194,21 @@ static int mark_inode(dev_t dev, ino_t ino, __u32 flags)
 	if ((flags & MG_PROT_ANCESTOR) && !(old & MG_PROT_ANCESTOR))
 		st.ancestors++;
 	return 0;
+}
+
+/* PATH's inode, by its kernel identity (follow: through a last symlink). */
+static int mark_inode(const char *path, bool follow, __u32 flags)
+{
+	__u64 dev, ino;
+
+	if (st.err)
+		return -1;
+	if (kernel_file_id(path, follow, &dev, &ino)) {
+		msg("protected set: %s: cannot identify: %s", path, strerror(errno));
+		st.err = -1;
+		return -1;
+	}
+	return mark_inode_id(dev, ino, flags);
 }
 
 static void mark_dev(__u64 dev, __u32 flags)
@@ -178,10 +274,66 @@ static void mark_blockdev(unsigned ma, unsigned mi, int depth)
 	closedir(d);
 }
 
-static void mark_fs(dev_t dev)
+/*
+ * The file system PATH lies on: its superblock's device (reported), and
+ * every block device under it: the mount's device number when it is one
+ * (ext4, XFS), the mount's source device, and for btrfs every device of the
+ * file system (/sys/fs/btrfs/FSID/devices): its superblock's device is
+ * anonymous.
+ */
+static void mark_fs(const char *path)
 {
-	mark_dev(kdev(dev), MG_DEV_FS);
-	mark_blockdev(major(dev), minor(dev), 0);
+	const struct mount_rec *m = mount_of(path, false, NULL);
+	struct stat sb;
+	glob_t g;
+
+	if (!m) {
+		msg("protected set: %s: cannot find its mount: %s", path, strerror(errno));
+		st.err = -1;
+		return;
+	}
+	mark_dev(((__u64)m->ma << 20) | m->mi, MG_DEV_FS);
+	mark_blockdev(m->ma, m->mi, 0);
+	if (m->source[0] == '/' && stat(m->source, &sb) == 0 && S_ISBLK(sb.st_mode))
+		mark_blockdev(major(sb.st_rdev), minor(sb.st_rdev), 0);
+	if (strcmp(m->fstype, "btrfs") ||
+	    !(m->source[0] == '/' && stat(m->source, &sb) == 0 && S_ISBLK(sb.st_mode)))
+		return;
+	if (glob("/sys/fs/btrfs/*/devices/*/dev", GLOB_NOSORT, NULL, &g) == 0) {
+		for (size_t i = 0; i < g.gl_pathc; i++) {
+			char want[32], fsdir[PATH_MAX], buf[32], *cut;
+			FILE *f = fopen(g.gl_pathv[i], "re");
+			glob_t all;
+			unsigned a, b;
+
+			snprintf(want, sizeof(want), "%u:%u", major(sb.st_rdev), minor(sb.st_rdev));
+			if (!f)
+				continue;
+			if (!fgets(buf, sizeof(buf), f) || strncmp(buf, want, strlen(want)) ||
+			    buf[strlen(want)] != '\n') {
+				fclose(f);
+				continue;
+			}
+			fclose(f);
+			/* This file system: every one of its devices. */
+			snprintf(fsdir, sizeof(fsdir), "%s", g.gl_pathv[i]);
+			cut = strstr(fsdir, "/devices/");
+			if (!cut)
+				continue;
+			snprintf(cut, sizeof(fsdir) - (cut - fsdir), "/devices/*/dev");
+			if (glob(fsdir, GLOB_NOSORT, NULL, &all) == 0)
+				for (size_t j = 0; j < all.gl_pathc; j++) {
+					f = fopen(all.gl_pathv[j], "re");
+					if (f && fgets(buf, sizeof(buf), f) &&
+					    sscanf(buf, "%u:%u", &a, &b) == 2)
+						mark_blockdev(a, b, 0);
+					if (f)
+						fclose(f);
+				}
+			globfree(&all);
+		}
+	}
+	globfree(&g);
 }
 
 /* The mount PATH is reached through (no symlink followed at the end). */
@@ -212,7 +364,8 @@ static int walk_one(const char *path, const struct stat *sb, int type, struct FT
 		return 0;
 	}
 	/* Stop the walk at the first failure. */
-	return mark_inode(sb->st_dev, sb->st_ino, MG_PROT_OBJECT) ? 1 : 0;
+	(void)sb;
+	return mark_inode(path, false, MG_PROT_OBJECT) ? 1 : 0;
 }
 
 /* Every directory and symlink from "/" down to PATH (PATH itself excluded). */
@@ -227,14 +380,14 @@ static void mark_ancestors(const char *path)
 			continue;
 		*s = 0;
 		if (lstat(buf[0] ? buf : "/", &sb) == 0)
-			mark_inode(sb.st_dev, sb.st_ino, MG_PROT_ANCESTOR);
+			mark_inode(buf[0] ? buf : "/", false, MG_PROT_ANCESTOR);
 		mark_mount(buf[0] ? buf : "/");
 		/* The mount on it, when there is one: stat follows to its root. */
 		if (stat(buf[0] ? buf : "/", &sb) == 0)
-			mark_inode(sb.st_dev, sb.st_ino, MG_PROT_ANCESTOR);
+			mark_inode(buf[0] ? buf : "/", true, MG_PROT_ANCESTOR);
 	}
 	if (lstat("/", &sb) == 0)
-		mark_inode(sb.st_dev, sb.st_ino, MG_PROT_ANCESTOR);
+		mark_inode("/", false, MG_PROT_ANCESTOR);
 }
 
 /* Protect PATH (no glob): itself (a symlink as a symlink), its tree, its way from "/". */
@@ -248,14 +401,14 @@ static void protect_path(const char *path)
 	mark_ancestors(path);
 	if (S_ISLNK(sb.st_mode)) {
 		/* An enablement link: the link and the resolved way to it, not its target. */
-		mark_inode(sb.st_dev, sb.st_ino, MG_PROT_OBJECT);
-		mark_fs(sb.st_dev);
+		mark_inode(path, false, MG_PROT_OBJECT);
+		mark_fs(path);
 		snprintf(dir, sizeof(dir), "%s", path);
 		*strrchr(dir, '/') = 0;
 		if (dir[0] && realpath(dir, real)) {
 			mark_ancestors(real);
 			if (lstat(real, &sb) == 0)
-				mark_inode(sb.st_dev, sb.st_ino, MG_PROT_ANCESTOR);
+				mark_inode(real, false, MG_PROT_ANCESTOR);
 		}
 		return;
 	}
@@ -266,7 +419,7 @@ static void protect_path(const char *path)
 	}
 	mark_ancestors(real);
 	mark_mount(real);
-	mark_fs(sb.st_dev);
+	mark_fs(real);
 	/* Not across mounts: a mount inside a protected tree is refused from now on. */
 	if (nftw(real, walk_one, 32, FTW_PHYS | FTW_MOUNT) && !st.err) {
 		msg("%s: cannot walk: %s", real, strerror(errno));
@@ -295,16 +448,16 @@ static void mark_unit_dirs(void)
 
 	for (size_t i = 0; i < sizeof(unit_dirs) / sizeof(unit_dirs[0]); i++) {
 		if (stat(unit_dirs[i], &sb) == 0) {
-			mark_inode(sb.st_dev, sb.st_ino, MG_PROT_UNIT_DIR);
+			mark_inode(unit_dirs[i], true, MG_PROT_UNIT_DIR);
 			mark_ancestors(unit_dirs[i]);
-			mark_inode(sb.st_dev, sb.st_ino, MG_PROT_ANCESTOR);
+			mark_inode(unit_dirs[i], true, MG_PROT_ANCESTOR);
 		}
 	}
 	/* Enablement directories: no new modguard* link (nor removal of ours). */
 	if (glob("/etc/systemd/system/*.wants", GLOB_NOSORT | GLOB_ONLYDIR, NULL, &g) == 0)
 		for (size_t i = 0; i < g.gl_pathc; i++)
 			if (stat(g.gl_pathv[i], &sb) == 0)
-				mark_inode(sb.st_dev, sb.st_ino, MG_PROT_UNIT_DIR);
+				mark_inode(g.gl_pathv[i], true, MG_PROT_UNIT_DIR);
 	globfree(&g);
 }
 
@@ -912,11 +1065,18 @@ int protect_start(const struct policy *pol, const struct btf *btf)
 	struct protect_bpf *skel;
 	struct bpf_program *p;
 	struct bpf_map *m;
-	struct stat self, root, ns;
+	struct stat ns;
 	struct statx sx;
+	__u64 self_dev, self_ino, root_dev, root_ino;
+	char self_path[PATH_MAX];
+	ssize_t n;
 	int ret = -1;
 
-	if (stat("/proc/self/exe", &self) || stat("/", &root) || stat("/proc/self/ns/mnt", &ns) ||
+	n = readlink("/proc/self/exe", self_path, sizeof(self_path) - 1);
+	if (n > 0)
+		self_path[n] = 0;
+	if (n <= 0 || kernel_file_id("/proc/self/exe", true, &self_dev, &self_ino) ||
+	    kernel_file_id("/", true, &root_dev, &root_ino) || stat("/proc/self/ns/mnt", &ns) ||
 	    statx(AT_FDCWD, "/", 0, STATX_MNT_ID, &sx) || !(sx.stx_mask & STATX_MNT_ID)) {
 		msg("self-protection: cannot identify the trusted program's root: %s",
 		    strerror(errno));
@@ -927,10 +1087,10 @@ int protect_start(const struct policy *pol, const struct btf *btf)
 		msg("self-protection: cannot open its BPF object: %s", strerror(errno));
 		return -1;
 	}
-	skel->rodata->cfg.trusted_dev = kdev(self.st_dev);
-	skel->rodata->cfg.trusted_ino = self.st_ino;
-	skel->rodata->cfg.root_dev = kdev(root.st_dev);
-	skel->rodata->cfg.root_ino = root.st_ino;
+	skel->rodata->cfg.trusted_dev = self_dev;
+	skel->rodata->cfg.trusted_ino = self_ino;
+	skel->rodata->cfg.root_dev = root_dev;
+	skel->rodata->cfg.root_ino = root_ino;
 	skel->rodata->cfg.root_mnt_id = sx.stx_mnt_id;
 	skel->rodata->cfg.root_mntns = ns.st_ino;
 	skel->rodata->cfg.enforce = !pol->permissive;
@@ -953,8 +1113,8 @@ int protect_start(const struct policy *pol, const struct btf *btf)
 	st.mnts = bpf_map__fd(skel->maps.prot_mnts);
 
 	/* The set, before any program runs. */
-	mark_inode(self.st_dev, self.st_ino, MG_PROT_OBJECT);
-	mark_fs(self.st_dev);
+	mark_inode("/proc/self/exe", true, MG_PROT_OBJECT);
+	mark_fs(self_path);
 	for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
 		protect_pattern(defaults[i]);
 	for (unsigned i = 0; i < pol->n_protect; i++)

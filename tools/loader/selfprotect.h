@@ -23,6 +23,14 @@ int protect_start(const struct policy *pol, const struct btf *btf);
  */
 int protect_status(bool enforce);
 
+/*
+ * The kernel's identity of PATH (follow: through a last symlink): its
+ * superblock's device, kernel encoding (major << 20 | minor), as
+ * inode->i_sb->s_dev reads, and its inode number.  Not stat()'s st_dev,
+ * which differs on btrfs.  0, or -1 with errno.
+ */
+int kernel_file_id(const char *path, bool follow, __u64 *dev, __u64 *ino);
+
 /* trust-add CERT: the maintenance verb.  Exit 0 added, 1 refused, 2 usage or I/O. */
 int cmd_trust_add(int argc, char *argv[]);
 
