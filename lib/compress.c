@@ -85,6 +85,19 @@ static int gunzip(const uint8_t *in, size_t len, struct growbuf *g, struct modgu
 
 	if (len > UINT32_MAX || g->cap > UINT32_MAX)
 		return mg_fail(err, MG_E_TOO_BIG, 0, "gzip input too large");
+	/*
+	 * The header as the kernel's module decompressor reads it: ID1 ID2 CM,
+	 * then only FNAME (and FTEXT, which changes no layout).  It does not
+	 * parse FEXTRA, FCOMMENT or FHCRC, and would inflate those header bytes
+	 * as the stream: a file that decompresses one way here and another way
+	 * in the kernel is refused, so that what was verified is what loads.
+	 */
+	if (len >= 4 && (in[3] & ~0x09))
+		return mg_fail(
+			err, MG_E_COMPRESS, 0,
+			"gzip header has flags 0x%02x (FEXTRA, FCOMMENT, FHCRC or reserved), "
+			"which the kernel's decompressor does not parse",
+			in[3]);
 	if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK)
 		return mg_fail(err, MG_E_NOMEM, ENOMEM, "cannot initialise zlib");
 	zs.next_in = (uint8_t *)in;
@@ -168,6 +181,16 @@ static int unzstd(const uint8_t *in, size_t len, struct growbuf *g, struct modgu
 		return mg_fail(err, MG_E_NOMEM, ENOMEM, "cannot initialise libzstd");
 	/* Refuse frames that want a window over 128 MiB. */
 	ZSTD_DCtx_setParameter(zd, ZSTD_d_windowLogMax, 27);
+	/*
+	 * One data frame, as the kernel's module decompressor reads it: it
+	 * stops at the end of the first frame.  Skippable frames and a second
+	 * frame are refused, so that what was verified is what loads.
+	 */
+	if (len < 4 || in[0] != 0x28 || in[1] != 0xb5 || in[2] != 0x2f || in[3] != 0xfd) {
+		ZSTD_freeDStream(zd);
+		return mg_fail(err, MG_E_COMPRESS, 0,
+			       "zstd stream does not start with a data frame (skippable frame?)");
+	}
 	while (ib.pos < ib.size || zr != 0) {
 		ZSTD_outBuffer ob;
 
@@ -191,6 +214,15 @@ static int unzstd(const uint8_t *in, size_t len, struct growbuf *g, struct modgu
 			free(g->p);
 			g->p = NULL;
 			return mg_fail(err, MG_E_COMPRESS, 0, "zstd stream is truncated");
+		}
+		if (zr == 0 && ib.pos < ib.size) {
+			ZSTD_freeDStream(zd);
+			free(g->p);
+			g->p = NULL;
+			return mg_fail(
+				err, MG_E_COMPRESS, 0,
+				"%zu bytes after the first zstd frame (the kernel reads one frame)",
+				ib.size - ib.pos);
 		}
 	}
 	ZSTD_freeDStream(zd);

@@ -290,9 +290,94 @@ static void test_corrupt(void **state)
 	free(in);
 }
 
+/* gzip of in with a header zlib writes from hdr (name, extra, comment, hcrc). */
+static uint8_t *gzip_with(const uint8_t *in, size_t n, gz_header *hdr, size_t *out_len)
+{
+	z_stream zs = { 0 };
+	size_t cap = n + 4096;
+	uint8_t *out = malloc(cap);
+
+	assert_non_null(out);
+	assert_int_equal(deflateInit2(&zs, 9, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY),
+			 Z_OK);
+	assert_int_equal(deflateSetHeader(&zs, hdr), Z_OK);
+	zs.next_in = (uint8_t *)in;
+	zs.avail_in = (uInt)n;
+	zs.next_out = out;
+	zs.avail_out = (uInt)cap;
+	assert_int_equal(deflate(&zs, Z_FINISH), Z_STREAM_END);
+	*out_len = zs.total_out;
+	deflateEnd(&zs);
+	return out;
+}
+
+/*
+ * Only what the kernel's module decompressor reads the same way: a gzip
+ * header with FNAME at most (FEXTRA, FCOMMENT and FHCRC are header bytes
+ * the kernel would inflate as data), one zstd data frame (no skippable
+ * frame, no second frame).  zlib and libzstd, the reference tools, accept
+ * every one of these files.
+ */
+static void test_kernel_grammar(void **state)
+{
+	size_t n = 50000, clen, dlen;
+	uint8_t *in = sample(n), *c, *d = NULL, extra[16] = "evil-extra";
+	struct modguard_err err;
+	gz_header h;
+
+	(void)state;
+	memset(&h, 0, sizeof(h));
+	h.name = (Bytef *)"hello.ko";
+	c = gzip_with(in, n, &h, &clen);
+	assert_int_equal(modguard_decompress(MG_COMP_GZIP, c, clen, n * 2, &d, &dlen, &err), 0);
+	assert_int_equal(dlen, n);
+	assert_memory_equal(d, in, n);
+	free(d);
+	free(c);
+	for (int k = 0; k < 3; k++) {
+		memset(&h, 0, sizeof(h));
+		if (k == 0) {
+			h.extra = extra;
+			h.extra_len = sizeof(extra);
+		} else if (k == 1) {
+			h.comment = (Bytef *)"comment";
+		} else {
+			h.hcrc = 1;
+		}
+		c = gzip_with(in, n, &h, &clen);
+		expect_corrupt(MG_COMP_GZIP, c, clen);
+		free(c);
+	}
+	/* zstd: two frames; a skippable frame first. */
+	{
+		size_t bound = ZSTD_compressBound(n), a, b;
+		uint8_t *z = malloc(2 * bound + 64);
+
+		assert_non_null(z);
+		a = ZSTD_compress(z, bound, in, n, 3);
+		assert_false(ZSTD_isError(a));
+		b = ZSTD_compress(z + a, bound, in, n / 2, 3);
+		assert_false(ZSTD_isError(b));
+		assert_int_equal(ZSTD_getFrameContentSize(z, a), n);
+		expect_corrupt(MG_COMP_ZSTD, z, a + b);
+		/* A skippable frame (magic 0x184D2A50, length 4) before the data frame. */
+		memmove(z + 12, z, a);
+		memcpy(z, "\x50\x2a\x4d\x18\x04\x00\x00\x00skip", 12);
+		expect_corrupt(MG_COMP_ZSTD, z, a + 12);
+		memmove(z, z + 12, a);
+		assert_int_equal(modguard_decompress(MG_COMP_ZSTD, z, a, n * 2, &d, &dlen, &err),
+				 0);
+		assert_int_equal(dlen, n);
+		free(d);
+		free(z);
+	}
+	free(in);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_kernel_grammar),
 		cmocka_unit_test(test_detect),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_roundtrip),
