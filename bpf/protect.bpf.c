@@ -120,6 +120,7 @@ struct bpf_map {
 #define MS_PRIVATE (1 << 18)
 #define MS_SLAVE (1 << 19)
 #define MS_SHARED (1 << 20)
+#define SECURITYFS_MAGIC 0x73636673
 #define PROC_SUPER_MAGIC 0x9fa0
 #define IOC_DIR_WRITE 1
 #define FS_IOC_FIEMAP 0xc020660b
@@ -354,6 +355,21 @@ int BPF_PROG(protect_file_open, struct file *file, int ret)
 					  BPF_CORE_READ(file, f_path.dentry, d_parent,
 							d_name.name));
 		if (same(name, "ftrace_enabled", 15) && same(parent, "kernel", 7))
+			return refuse(MG_PR_SYSCTL);
+	}
+	/*
+	 * IMA's policy: once a policy is loaded, bpf_ima_file_hash() returns
+	 * IMA's cached digest of a file, which a write beneath its file system
+	 * (a raw write to an unguarded device or loop file) leaves stale.  No
+	 * policy may be loaded after the lock (securityfs ima/policy).
+	 */
+	if (BPF_CORE_READ(inode, i_sb, s_magic) == SECURITYFS_MAGIC) {
+		bpf_probe_read_kernel_str(name, sizeof(name),
+					  BPF_CORE_READ(file, f_path.dentry, d_name.name));
+		bpf_probe_read_kernel_str(parent, sizeof(parent),
+					  BPF_CORE_READ(file, f_path.dentry, d_parent,
+							d_name.name));
+		if (same(name, "policy", 7) && same(parent, "ima", 4))
 			return refuse(MG_PR_SYSCTL);
 	}
 	return 0;

@@ -61,6 +61,21 @@ attempt_switch "compact memory" sh -c "echo 1 >/proc/sys/vm/compact_memory"
 attempt_switch "CPU 1 offline and online" sh -c "echo 0 >/sys/devices/system/cpu/cpu1/online; echo 1 >/sys/devices/system/cpu/cpu1/online"
 attempt_switch "freeze and thaw the file system of the protected files" sh -c "fsfreeze -f / 2>&1; fsfreeze -u / 2>&1; true"
 attempt_switch "sysrq (emergency sync, remount)" sh -c "echo s >/proc/sysrq-trigger"
+# An IMA policy makes bpf_ima_file_hash() return IMA's cached digests, which a
+# raw write beneath a file system leaves stale: none may be loaded.
+mountpoint -q /sys/kernel/security || mount -t securityfs securityfs /sys/kernel/security
+if [ -e /sys/kernel/security/ima/policy ]; then
+	n0=$(cat /sys/kernel/security/ima/runtime_measurements_count)
+	attempt_refused "load an IMA policy (measure func=MODULE_CHECK) after the lock" sh -c "echo 'measure func=MODULE_CHECK' >/sys/kernel/security/ima/policy"
+	crc=$(find "$MG_KMODDIR/kernel" -name 'crc7.ko*' | head -n 1)
+	sysload finit "$crc" >/dev/null 2>&1
+	n1=$(cat /sys/kernel/security/ima/runtime_measurements_count)
+	[ "$n0" = "$n1" ] && ok "$FAMILY: no IMA measurement after it ($n0 -> $n1, a module read since)" ||
+		not_ok "$FAMILY: IMA measured after the refused policy ($n0 -> $n1)"
+	rmmod crc7 2>/dev/null
+else
+	not_ok "$FAMILY: /sys/kernel/security/ima/policy missing (IMA is built into Debian's kernels)"
+fi
 
 attack_summary
 done_testing
