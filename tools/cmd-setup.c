@@ -34,6 +34,11 @@
 #define GRUB_DROPIN_DIR "/etc/default/grub.d"
 #define DKMS_CONF_DIR "/etc/dkms/framework.conf.d"
 
+static const char deny_text[] =
+	"# modguard deny list: lines \"cert <sha256 of the DER certificate>\" or\n"
+	"# \"module <sha256 of the module>\".  Read at every admission; protected while\n"
+	"# the guard runs.\n";
+
 static const char policy_text[] =
 	"# modguard policy: \"key = value\" lines; see modguard-guard(1) and docs/admin.md.\n"
 	"# Read once per boot by the trusted program; protected while the guard runs.\n"
@@ -342,6 +347,13 @@ int cmd_setup(int argc, char *argv[])
 	}
 	if (access(ETC "/admit.list", F_OK) != 0 && write_file(ETC "/admit.list", admit_text, 0644))
 		return EXIT_USAGE;
+	/* The trusted program requires a deny list: an empty one revokes nothing. */
+	if (access(ETC "/deny.list", F_OK) != 0) {
+		if (write_file(ETC "/deny.list", deny_text, 0644))
+			return EXIT_USAGE;
+		step("wrote an empty %s/deny.list (\"cert SHA256\" or \"module SHA256\" lines revoke)",
+		     ETC);
+	}
 
 	/* 3. The BPF LSM. */
 	if (lsm_has_bpf(lsm, sizeof(lsm))) {

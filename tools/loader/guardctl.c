@@ -460,6 +460,11 @@ static int guard_start(bool boot)
 	int ret = EXIT_USAGE;
 
 	phase(NULL);
+	/* First: whatever happens next, the trusted program's loads need it. */
+	if (ensure_deny_list()) {
+		pol = (struct policy){ .fallback = FALLBACK_MODULES_DISABLED };
+		goto fail;
+	}
 	if (policy_load(POLICY_PATH, &pol)) {
 		/* No valid policy, no guard: fail closed with the default fallback. */
 		pol = (struct policy){ .fallback = FALLBACK_MODULES_DISABLED };
@@ -481,8 +486,6 @@ static int guard_start(bool boot)
 		msg("guard already started (%s exists)", MG_PIN_DIR);
 		return EXIT_DENIED;
 	}
-	if (ensure_deny_list())
-		goto fail;
 	/* Identify ourselves by what was exec'd, not by a path that could be swapped,
 	 * and as the kernel does (superblock device, not stat()'s st_dev). */
 	if (kernel_file_id("/proc/self/exe", true, &self_dev, &self_ino)) {

@@ -16,6 +16,20 @@ attempt "modguard trust-add of a certificate no trusted key signed" $TD modguard
 attempt "trust-add through an untagged copy of the trusted program" $TD sh -c "cp $MG_LOADER /tmp/loader-copy && exec env -i /tmp/loader-copy trust-add /tmp/mt/child.crt"
 attempt "copy the signed certificate in by hand" $TD cp /tmp/mt/child.crt $TD/child.crt
 
+# trust-add decides with the store verification uses: a signer the store
+# holds but would not accept (revoked, spelled as the deny list allows;
+# expired; not yet valid; a file the store does not read) vouches for
+# nothing, and a candidate out of date is refused too.  Root holds each
+# signer's key.  A module signed by the candidate's key stays unloadable.
+TA=$MG_KEYS/ta
+for c in child-of-revoked child-of-expired child-of-future child-of-disabled child-expired child-notyet; do
+	attempt "trust-add $c.crt (its signer, or itself, powerless in the store)" $TD modguard trust-add "$TA/$c.crt"
+done
+mkdir -p /tmp/m
+modguard sign -q -k "$TA/child.key" -c "$TA/child-of-revoked.crt" -o /tmp/m/evil-ta.ko "$MG_MODULES/evil.ko"
+attempt_refused "modguard load of evil signed by the refused candidates' key" modguard load /tmp/m/evil-ta.ko
+module_loaded evil && { rmmod evil; not_ok "$FAMILY: evil stays unloaded"; } || ok "$FAMILY: evil stays unloaded"
+check "trust-add of a certificate signed by a usable signer (ta-good), valid now" modguard trust-add "$TA/child-good.crt"
 check "trust-add of a certificate signed by a trusted key, through modguard trust-add" modguard trust-add /tmp/mt/child.crt
 NEW=$(ls $TD/added-*.crt 2>/dev/null | head -n 1)
 if [ -n "$NEW" ]; then

@@ -252,6 +252,45 @@ Hu02RoofgrcGyJsrAAoCgvlfTFtAQ60kHjtEPxO5yhC78Yo=
 MGEOF
 }
 
+# The deny list, made before the lock (attack-sidedoors.sh tries to hide it):
+# a revoked key, whose certificate is also in trust.d, and modules revoked by
+# their own digest (evil signed by the owner with hashes no other family
+# uses).  /tmp/mgd/evil-revoked-key-H.ko and evil-revoked-hash-H.ko, one per
+# attempt, since a module admitted by one attempt stays admitted.
+MG_DENY_KEY_HASHES="sha256 sha384 sha512"
+MG_DENY_MOD_HASHES="sha384 sha512 sha3-256"
+mg_deny_files() {
+	mkdir -p /tmp/mgd
+	# ECDSA: a key made in well under a second even under emulation.
+	modguard keygen -o /tmp/mgd/revoked -t ecdsa-p256 --cn "modguard attack revoked" >/dev/null
+	cp /tmp/mgd/revoked.crt /etc/modguard/trust.d/revoked.crt
+	echo "# attack suite: revoked before the lock" >/etc/modguard/deny.list
+	echo "cert $(sed -n '/BEGIN CERT/,/END CERT/{/-----/d;p}' /tmp/mgd/revoked.crt | base64 -d | sha256sum | cut -d' ' -f1)" >>/etc/modguard/deny.list
+	for h in $MG_DENY_KEY_HASHES; do
+		modguard sign -q -a $h -k /tmp/mgd/revoked.key -c /tmp/mgd/revoked.crt \
+			-o /tmp/mgd/evil-revoked-key-$h.ko "$MG_MODULES/evil.ko"
+	done
+	for h in $MG_DENY_MOD_HASHES; do
+		modguard sign -q -a $h -k "$MG_KEYS/owner.key" -c "$MG_KEYS/owner.crt" \
+			-o /tmp/mgd/evil-revoked-hash-$h.ko "$MG_MODULES/evil.ko"
+		echo "module $(sha256sum </tmp/mgd/evil-revoked-hash-$h.ko | cut -d' ' -f1)" >>/etc/modguard/deny.list
+	done
+}
+
+# trust-add's signers (tests/vm/attacks/make-ta-certs): each in trust.d in a
+# state that makes it powerless, before the lock.  revoked is on the deny
+# list spelled as the deny list allows but as a literal match would miss:
+# upper-case hex after a tab.
+mg_ta_files() {
+	for s in good revoked expired future; do
+		cp "$MG_KEYS/ta/signer-$s.crt" "/etc/modguard/trust.d/ta-$s.crt"
+	done
+	cp "$MG_KEYS/ta/signer-disabled.crt" /etc/modguard/trust.d/ta-disabled.crt.disabled
+	_fp=$(sed -n '/BEGIN CERT/,/END CERT/{/-----/d;p}' "$MG_KEYS/ta/signer-revoked.crt" | base64 -d |
+		sha256sum | cut -d' ' -f1 | tr a-f A-F)
+	printf '\tcert %s\n' "$_fp" >>/etc/modguard/deny.list
+}
+
 # mg_install: the files a real installation protects, then the policy.
 mg_install() {
 	[ -e /tmp/.mg-installed ] && return
@@ -261,6 +300,8 @@ mg_install() {
 	[ -f /etc/modguard/trust.d/owner.crt ] || cp "$MG_KEYS/owner.crt" /etc/modguard/trust.d/owner.crt
 	mg_maint_files
 	cp /tmp/mt/root.crt /etc/modguard/trust.d/maint-root.crt
+	mg_deny_files
+	mg_ta_files
 	printf '# attack suite\nmode = enforce\nprotect = %s\n' "$MG_EXTRA" >/etc/modguard/policy
 	printf '[Unit]\nDescription=modguard guard\nDefaultDependencies=no\n[Service]\nType=oneshot\nExecStart=/usr/bin/modguard guard start\n[Install]\nWantedBy=multi-user.target\n' >"$MG_UNIT"
 	ln -sf "$MG_UNIT" "$MG_WANTS/modguard.service"

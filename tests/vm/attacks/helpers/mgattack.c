@@ -42,6 +42,9 @@
  *   bpf-fmodret FUNC       fmod_ret program on FUNC returning 0
  *   bpf-lsm HOOK [SEC]     LSM program on HOOK returning 0, attached for SEC seconds
  *   bpf-lsm-deny HOOK [SEC]  the same, returning -EPERM
+ *   bpf-lsm-errno HOOK INO ERRNO SEC [DEV]  LSM program on inode_permission or
+ *                          file_open returning -ERRNO for inode INO (on the file
+ *                          system st_dev DEV) only; offsets from the kernel's BTF
  *   bpf-fentry FUNC        fentry program on FUNC, attached
  *   bpf-send-signal        kprobe program calling bpf_send_signal(SIGKILL)
  *   bpf-write-user         kprobe program calling bpf_probe_write_user
@@ -50,10 +53,21 @@
  *   bpf-cgroup-ok CGDIR    load, attach and detach a cgroup skb program
  *   ptrace P | vm-writev P | proc-mem P | pidfd-getfd P FD | traced-exec PROG ARGS...
  *   seccomp-exec PROG ARGS...  exec under a filter faking ENOENT for access()
+ *   threads P              into every thread of P: task/TID/mem write, process_vm_writev,
+ *                          PTRACE_ATTACH, pidfd_getfd, task/TID/fd/0; one line per
+ *                          thread and step; exit 0 if any got in, 1 if none did,
+ *                          2 if P had no thread but its leader
+ *   clonefs-exec DIR PROG ARGS...  a CLONE_FS child execs PROG (no environment);
+ *                          once it runs PROG, chroot(DIR) here moves its root too;
+ *                          exit: the child's status (100+errno: its execve failed)
+ *   exec-argv0 ARGV0 PROG ARGS...  exec PROG with argv[0] ARGV0, no environment
+ *   swap-loop A B SEC      renameat2(RENAME_EXCHANGE) A and B over and over for SEC s
+ *   sleep SEC              sleep (a process to kill, e.g. under exec-argv0)
  *   kexec-file KERNEL | kexec-load
  *   iopl | ioperm | dev-write DEV OFFSET   (/dev/mem, /dev/port, msr)
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/dm-ioctl.h>
@@ -84,6 +98,7 @@
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -523,6 +538,140 @@ static int load(enum bpf_prog_type type, enum bpf_attach_type eat, int btf_id, i
 	return fd;
 }
 
+/*
+ * The byte offset of FIELD in struct ST, from the kernel's BTF (members of
+ * anonymous structs and unions included); -1 if there is none.
+ */
+static int btf_field_off(const struct btf *btf, int id, const char *field)
+{
+	const struct btf_type *t = btf__type_by_id(btf, id);
+	const struct btf_member *m;
+
+	if (!t || (!btf_is_struct(t) && !btf_is_union(t)))
+		return -1;
+	m = btf_members(t);
+	for (int i = 0; i < btf_vlen(t); i++, m++) {
+		const char *n = btf__name_by_offset(btf, m->name_off);
+		int off = btf_member_bit_offset(t, i) / 8, sub;
+
+		if (n && !strcmp(n, field))
+			return off;
+		if (n && *n)
+			continue;
+		sub = btf_field_off(btf, btf__resolve_type(btf, m->type), field);
+		if (sub >= 0)
+			return off + sub;
+	}
+	return -1;
+}
+
+static int btf_offset(const struct btf *btf, const char *st, const char *field)
+{
+	int id = btf__find_by_name_kind(btf, st, BTF_KIND_STRUCT);
+
+	if (id < 0)
+		return -1;
+	return btf_field_off(btf, id, field);
+}
+
+#define INSN(c, d, s, o, i) \
+	((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })
+
+/*
+ * bpf-lsm-errno HOOK INO ERRNO SECONDS [DEV]: an LSM program on HOOK
+ * (inode_permission: ctx[0] is the inode; file_open: ctx[0] is the file, then
+ * file->f_inode) returning -ERRNO for the inode numbered INO (and, with DEV,
+ * only on the file system whose st_dev is DEV), 0 for every other.  Field
+ * offsets come from the running kernel's BTF.  Prints OK once attached and
+ * keeps it attached SECONDS.
+ */
+static int cmd_bpf_lsm_errno(int argc, char **argv)
+{
+	const char *hook = argc > 2 ? argv[2] : "";
+	unsigned long long ino, udev;
+	unsigned int kdev;
+	int err, secs;
+	bool by_dev = argc > 6;
+	struct bpf_insn p[32];
+	int n = 0, jumps[8], nj = 0, off_ino, off_finode = -1, off_sb = -1, off_sdev = -1;
+	struct btf *btf;
+	char name[128];
+	int id, fd;
+
+	if (argc < 6 || (strcmp(hook, "inode_permission") && strcmp(hook, "file_open"))) {
+		fprintf(stderr,
+			"usage: mgattack bpf-lsm-errno inode_permission|file_open INO ERRNO "
+			"SECONDS [DEV]\n");
+		return 2;
+	}
+	ino = strtoull(argv[3], NULL, 0);
+	err = atoi(argv[4]);
+	secs = atoi(argv[5]);
+	udev = by_dev ? strtoull(argv[6], NULL, 0) : 0;
+	/* The kernel's dev_t (MKDEV: 12 bits of major, 20 of minor) of that st_dev. */
+	kdev = (unsigned int)(major(udev) << 20 | minor(udev));
+	btf = btf__load_vmlinux_btf();
+	if (!btf)
+		return fail("btf__load_vmlinux_btf");
+	off_ino = btf_offset(btf, "inode", "i_ino");
+	if (hook[0] == 'f')
+		off_finode = btf_offset(btf, "file", "f_inode");
+	if (by_dev) {
+		off_sb = btf_offset(btf, "inode", "i_sb");
+		off_sdev = btf_offset(btf, "super_block", "s_dev");
+	}
+	if (off_ino < 0 || (hook[0] == 'f' && off_finode < 0) ||
+	    (by_dev && (off_sb < 0 || off_sdev < 0))) {
+		errno = ENOENT;
+		return fail("btf offsets");
+	}
+	printf("btf: inode.i_ino at %d", off_ino);
+	if (off_finode >= 0)
+		printf(", file.f_inode at %d", off_finode);
+	if (by_dev)
+		printf(", inode.i_sb at %d, super_block.s_dev at %d (dev %u:%u)", off_sb, off_sdev,
+		       major(udev), minor(udev));
+	printf("\n");
+
+	/* r6 = the inode (the hook's first argument, or its file's f_inode). */
+	p[n++] = INSN(BPF_LDX | BPF_MEM | BPF_DW, BPF_REG_6, BPF_REG_1, 0, 0);
+	if (off_finode >= 0)
+		p[n++] = INSN(BPF_LDX | BPF_MEM | BPF_DW, BPF_REG_6, BPF_REG_6, off_finode, 0);
+	jumps[nj++] = n;
+	p[n++] = INSN(BPF_JMP | BPF_JEQ | BPF_K, BPF_REG_6, 0, 0, 0);
+	p[n++] = INSN(BPF_LDX | BPF_MEM | BPF_DW, BPF_REG_2, BPF_REG_6, off_ino, 0);
+	p[n++] = INSN(BPF_LD | BPF_IMM | BPF_DW, BPF_REG_3, 0, 0, (__s32)(ino & 0xffffffffu));
+	p[n++] = INSN(0, 0, 0, 0, (__s32)(ino >> 32));
+	jumps[nj++] = n;
+	p[n++] = INSN(BPF_JMP | BPF_JNE | BPF_X, BPF_REG_2, BPF_REG_3, 0, 0);
+	if (by_dev) {
+		p[n++] = INSN(BPF_LDX | BPF_MEM | BPF_DW, BPF_REG_4, BPF_REG_6, off_sb, 0);
+		jumps[nj++] = n;
+		p[n++] = INSN(BPF_JMP | BPF_JEQ | BPF_K, BPF_REG_4, 0, 0, 0);
+		p[n++] = INSN(BPF_LDX | BPF_MEM | BPF_W, BPF_REG_5, BPF_REG_4, off_sdev, 0);
+		jumps[nj++] = n;
+		p[n++] = INSN(BPF_JMP32 | BPF_JNE | BPF_K, BPF_REG_5, 0, 0, (__s32)kdev);
+	}
+	p[n++] = INSN(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, -err);
+	p[n++] = INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+	/* out: */
+	for (int j = 0; j < nj; j++)
+		p[jumps[j]].off = n - jumps[j] - 1;
+	p[n++] = INSN(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0);
+	p[n++] = INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+
+	snprintf(name, sizeof(name), "bpf_lsm_%s", hook);
+	id = btf__find_by_name_kind(btf, name, BTF_KIND_FUNC);
+	TRY("btf", id);
+	fd = load(BPF_PROG_TYPE_LSM, BPF_LSM_MAC, id, 0, p, n);
+	TRY("BPF_PROG_LOAD", fd);
+	TRY("BPF_RAW_TRACEPOINT_OPEN (attach)", bpf_raw_tracepoint_open(NULL, fd));
+	printf("OK: %s returns -%d for inode %llu\n", name, err, ino);
+	fflush(stdout);
+	sleep(secs);
+	return 0;
+}
+
 static int cmd_bpf(int argc, char **argv)
 {
 	const char *c = argv[1];
@@ -688,6 +837,8 @@ static int cmd_bpf(int argc, char **argv)
 			return okay();
 		}
 	}
+	if (!strcmp(c, "bpf-lsm-errno"))
+		return cmd_bpf_lsm_errno(argc, argv);
 	if (!strcmp(c, "bpf-fmodret") || !strcmp(c, "bpf-fentry") || !strncmp(c, "bpf-lsm", 7)) {
 		bool lsm = !strncmp(c, "bpf-lsm", 7);
 		/* bpf-lsm-deny: the program returns -EPERM (a probe of whether LSM programs run). */
@@ -831,6 +982,275 @@ static int cmd_seccomp_exec(char **argv)
 	TRY("seccomp", syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog));
 	execv(argv[0], argv);
 	return fail("execve");
+}
+
+/* ---- side doors: threads, a shared fs_struct, argv[0] -------------------- */
+
+static const char *ename(int e)
+{
+	const char *n = strerrorname_np(e);
+
+	return n ? n : "E?";
+}
+
+/* The start of the first writable mapping in MAPS, or 0 (errno set). */
+static unsigned long writable_mapping(const char *maps)
+{
+	char line[512];
+	unsigned long lo = 0, a, b;
+	char perm[8];
+	FILE *f = fopen(maps, "re");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%lx-%lx %7s", &a, &b, perm) == 3 && perm[0] == 'r' &&
+		    perm[1] == 'w') {
+			lo = a;
+			break;
+		}
+	fclose(f);
+	if (!lo)
+		errno = ENOENT;
+	return lo;
+}
+
+/*
+ * Every way in to one thread TID of PID: write its memory through
+ * /proc/PID/task/TID/mem and process_vm_writev (8 bytes, written back as
+ * read), PTRACE_ATTACH, pidfd_getfd of fds 0 to 5, its fd/0.  One line per
+ * step; returns how many steps got in.
+ */
+static int thread_steps(int pid, int tid)
+{
+	char path[96], buf[8] = {};
+	unsigned long addr;
+	int got = 0, fd, e;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/maps", pid, tid);
+	addr = writable_mapping(path);
+	if (!addr) {
+		printf("tid %d maps: %s\n", tid, ename(errno));
+		printf("tid %d mem: refused (maps unreadable)\n", tid);
+	} else {
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/mem", pid, tid);
+		fd = open(path, O_RDWR);
+		if (fd < 0) {
+			printf("tid %d mem: open O_RDWR: %s\n", tid, ename(errno));
+		} else {
+			/* Write back what is there: the way in is the point, not damage. */
+			if (pread(fd, buf, 8, addr) != 8)
+				memset(buf, 0, sizeof(buf));
+			if (pwrite(fd, buf, 8, addr) == 8) {
+				printf("tid %d mem: OK (wrote 8 bytes at %#lx)\n", tid, addr);
+				got++;
+			} else {
+				printf("tid %d mem: pwrite: %s\n", tid, ename(errno));
+			}
+			close(fd);
+		}
+	}
+
+	{
+		struct iovec l = { buf, 8 }, r = { (void *)(addr ? addr : 0x400000), 8 };
+
+		if (process_vm_readv(tid, &l, 1, &r, 1, 0) != 8)
+			memset(buf, 0, sizeof(buf));
+		if (process_vm_writev(tid, &l, 1, &r, 1, 0) == 8) {
+			printf("tid %d process_vm_writev: OK\n", tid);
+			got++;
+		} else if (errno == EFAULT) {
+			/* Past the permission check; only the address was wrong. */
+			printf("tid %d process_vm_writev: OK (access granted, EFAULT)\n", tid);
+			got++;
+		} else {
+			printf("tid %d process_vm_writev: %s\n", tid, ename(errno));
+		}
+	}
+
+	if (ptrace(PTRACE_ATTACH, tid, NULL, NULL) == 0) {
+		int st;
+
+		printf("tid %d PTRACE_ATTACH: OK\n", tid);
+		got++;
+		for (int i = 0; i < 100 && waitpid(tid, &st, __WALL | WNOHANG) == 0; i++)
+			usleep(10000);
+		ptrace(PTRACE_DETACH, tid, NULL, NULL);
+	} else {
+		printf("tid %d PTRACE_ATTACH: %s\n", tid, ename(errno));
+	}
+
+	fd = syscall(__NR_pidfd_open, tid, 0);
+	if (fd < 0 && errno == EINVAL && tid != pid) {
+		/* Before 6.9, a pidfd names a thread-group leader only. */
+		printf("tid %d pidfd_open: skipped (EINVAL: not a thread-group leader)\n", tid);
+	} else if (fd < 0) {
+		printf("tid %d pidfd_open: %s\n", tid, ename(errno));
+	} else {
+		int taken = -1, last = 0;
+
+		for (int t = 0; t <= 5 && taken < 0; t++) {
+			int f = syscall(__NR_pidfd_getfd, fd, t, 0);
+
+			if (f >= 0) {
+				taken = t;
+				close(f);
+			} else if (errno != EBADF || !last) {
+				last = errno;
+			}
+		}
+		if (taken >= 0) {
+			printf("tid %d pidfd_getfd: OK (took its fd %d)\n", tid, taken);
+			got++;
+		} else {
+			printf("tid %d pidfd_getfd fds 0-5: %s\n", tid, ename(last));
+		}
+		close(fd);
+	}
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/fd/0", pid, tid);
+	fd = open(path, O_RDONLY | O_NONBLOCK);
+	e = errno;
+	if (fd >= 0) {
+		printf("tid %d open fd/0: OK\n", tid);
+		got++;
+		close(fd);
+	} else {
+		printf("tid %d open fd/0: %s\n", tid, ename(e));
+	}
+	return got;
+}
+
+/* threads P: thread_steps on every thread of P, the leader too.  Exit 0 if
+ * any step got in, 1 if all were refused, 2 if P had no thread but its leader. */
+static int cmd_threads(int pid)
+{
+	char path[64];
+	struct dirent *d;
+	int tids[256], nt = 0, got = 0;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	dir = opendir(path);
+	if (!dir)
+		return fail("opendir /proc/PID/task");
+	while ((d = readdir(dir)) && nt < 256)
+		if (d->d_name[0] >= '0' && d->d_name[0] <= '9')
+			tids[nt++] = atoi(d->d_name);
+	closedir(dir);
+	printf("pid %d: %d threads\n", pid, nt);
+	for (int i = 0; i < nt; i++)
+		got += thread_steps(pid, tids[i]);
+	if (got) {
+		printf("OK: %d steps got in\n", got);
+		return 0;
+	}
+	if (nt < 2) {
+		puts("no thread but the leader: nothing to attack");
+		return 2;
+	}
+	puts("every step on every thread refused");
+	return 1;
+}
+
+static char *const no_env[] = { NULL };
+static char clone_stack[65536] __attribute__((aligned(16)));
+
+static int clonefs_child(void *arg)
+{
+	char **argv = arg;
+
+	execve(argv[0], argv, no_env);
+	_exit(100 + errno);
+}
+
+/*
+ * clonefs-exec DIR PATH ARG...: a child sharing our fs_struct (CLONE_FS)
+ * execs PATH with no environment; once its comm shows the new program (or it
+ * exited, or 2 s passed), chroot(DIR) here moves the running child's root
+ * too.  Exits with the child's status (100+errno if its execve failed).
+ */
+static int cmd_clonefs_exec(const char *dir, char **argv)
+{
+	const char *base = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+	char want[16], path[64], cur[32] = "";
+	const char *note;
+	struct timespec t0, t;
+	long polls = 0, us = 0;
+	int status = 0, fd, r;
+	bool exited = false;
+	pid_t pid;
+
+	snprintf(want, sizeof(want), "%s", base); /* TASK_COMM_LEN - 1 */
+	pid = clone(clonefs_child, clone_stack + sizeof(clone_stack), CLONE_FS | SIGCHLD, argv);
+	TRY("clone CLONE_FS", pid);
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		polls++;
+		fd = open(path, O_RDONLY);
+		if (fd >= 0) {
+			r = read(fd, cur, sizeof(cur) - 1);
+			close(fd);
+			cur[r > 0 ? r : 0] = 0;
+			cur[strcspn(cur, "\n")] = 0;
+			if (!strcmp(cur, want))
+				break;
+		}
+		if (waitpid(pid, &status, WNOHANG) == pid) {
+			exited = true;
+			break;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		us = (t.tv_sec - t0.tv_sec) * 1000000 + (t.tv_nsec - t0.tv_nsec) / 1000;
+		if (us > 2000000)
+			break;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	us = (t.tv_sec - t0.tv_sec) * 1000000 + (t.tv_nsec - t0.tv_nsec) / 1000;
+	note = exited ? " (already exited)" : strcmp(cur, want) ? " (timed out)" : "";
+	printf("child %d: comm \"%s\" after %ld polls, %ld us%s\n", pid, cur, polls, us, note);
+	if (chroot(dir))
+		printf("chroot %s: %s\n", dir, ename(errno));
+	else
+		printf("chroot %s: OK (shared with the running child)\n", dir);
+	if (!exited)
+		waitpid(pid, &status, 0);
+	if (WIFSIGNALED(status)) {
+		printf("child killed by signal %d\n", WTERMSIG(status));
+		return 128 + WTERMSIG(status);
+	}
+	if (WEXITSTATUS(status) >= 100) {
+		printf("child execve: %s\n", ename(WEXITSTATUS(status) - 100));
+		return WEXITSTATUS(status);
+	}
+	printf("child exit %d\n", WEXITSTATUS(status));
+	return WEXITSTATUS(status);
+}
+
+/* exec-argv0 ARGV0 PATH ARG...: exec PATH, no environment, argv[0] ARGV0. */
+static int cmd_exec_argv0(char **argv)
+{
+	const char *path = argv[1];
+
+	argv[1] = argv[0];
+	execve(path, argv + 1, no_env);
+	return fail("execve");
+}
+
+/* swap-loop A B SECONDS: renameat2(RENAME_EXCHANGE) of A and B, over and over. */
+static int cmd_swap_loop(const char *a, const char *b, int secs)
+{
+	time_t end = time(NULL) + secs;
+	long n = 0;
+
+	while (time(NULL) < end) {
+		for (int i = 0; i < 256; i++, n++)
+			TRY("renameat2 RENAME_EXCHANGE",
+			    renameat2(AT_FDCWD, a, AT_FDCWD, b, RENAME_EXCHANGE));
+	}
+	printf("OK: %ld exchanges\n", n);
+	return 0;
 }
 
 static int cmd_dev_write(const char *dev, long long off)
@@ -1030,6 +1450,18 @@ int main(int argc, char **argv)
 		TRY("pidfd_getfd", syscall(__NR_pidfd_getfd, pfd, atoi(b), 0));
 		return okay();
 	}
+	if (!strcmp(c, "threads"))
+		return cmd_threads(atoi(a));
+	if (!strcmp(c, "clonefs-exec") && argc > 3)
+		return cmd_clonefs_exec(a, argv + 3);
+	if (!strcmp(c, "exec-argv0") && argc > 3)
+		return cmd_exec_argv0(argv + 2);
+	if (!strcmp(c, "sleep")) {
+		sleep(atoi(a));
+		return okay();
+	}
+	if (!strcmp(c, "swap-loop") && argc > 4)
+		return cmd_swap_loop(a, b, atoi(argv[4]));
 	if (!strcmp(c, "traced-exec"))
 		return cmd_traced_exec(argv + 2);
 	if (!strcmp(c, "seccomp-exec"))
