@@ -38,6 +38,18 @@ static inline uint32_t get_be32(const uint8_t *p)
 struct x509_st;
 int mg_cert_usable(const struct x509_st *x, struct modguard_err *err);
 
+/* Layout of struct module_signature (include/linux/module_signature.h). */
+enum {
+	MS_ALGO = 0,
+	MS_HASH = 1,
+	MS_ID_TYPE = 2,
+	MS_SIGNER_LEN = 3,
+	MS_KEY_ID_LEN = 4,
+	MS_PAD = 5, /* 3 bytes */
+	MS_SIG_LEN = 8,
+	PKEY_ID_PKCS7 = 2,
+};
+
 void mg_hex(const uint8_t *in, size_t len, char *out, size_t outsz);
 
 #endif

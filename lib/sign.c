@@ -272,3 +272,15 @@ int modguard_sign_image(struct modguard_signer *s, const uint8_t *elf, size_t le
 	*out_len = body + sig_len + MODGUARD_TRAILER_LEN;
 	return 0;
 }
+
+/* The trailer sign-file appends (signing only: the trusted program parses, never emits). */
+void modguard_trailer_emit(uint8_t out[MODGUARD_TRAILER_LEN], uint32_t sig_len)
+{
+	memset(out, 0, MODGUARD_SIG_INFO_LEN);
+	out[MS_ID_TYPE] = PKEY_ID_PKCS7;
+	out[MS_SIG_LEN] = sig_len >> 24;
+	out[MS_SIG_LEN + 1] = sig_len >> 16;
+	out[MS_SIG_LEN + 2] = sig_len >> 8;
+	out[MS_SIG_LEN + 3] = sig_len;
+	memcpy(out + MODGUARD_SIG_INFO_LEN, MODGUARD_SIG_MAGIC, MODGUARD_SIG_MAGIC_LEN);
+}

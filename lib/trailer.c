@@ -8,18 +8,6 @@
 
 #include "internal.h"
 
-/* Layout of struct module_signature (include/linux/module_signature.h). */
-enum {
-	MS_ALGO = 0,
-	MS_HASH = 1,
-	MS_ID_TYPE = 2,
-	MS_SIGNER_LEN = 3,
-	MS_KEY_ID_LEN = 4,
-	MS_PAD = 5, /* 3 bytes */
-	MS_SIG_LEN = 8,
-	PKEY_ID_PKCS7 = 2,
-};
-
 int modguard_trailer_parse(const uint8_t *buf, size_t len, struct modguard_trailer *t,
 			   struct modguard_err *err)
 {
@@ -68,17 +56,6 @@ int modguard_trailer_parse(const uint8_t *buf, size_t len, struct modguard_trail
 		t->id_type = ms[MS_ID_TYPE];
 	}
 	return 0;
-}
-
-void modguard_trailer_emit(uint8_t out[MODGUARD_TRAILER_LEN], uint32_t sig_len)
-{
-	memset(out, 0, MODGUARD_SIG_INFO_LEN);
-	out[MS_ID_TYPE] = PKEY_ID_PKCS7;
-	out[MS_SIG_LEN] = sig_len >> 24;
-	out[MS_SIG_LEN + 1] = sig_len >> 16;
-	out[MS_SIG_LEN + 2] = sig_len >> 8;
-	out[MS_SIG_LEN + 3] = sig_len;
-	memcpy(out + MODGUARD_SIG_INFO_LEN, MODGUARD_SIG_MAGIC, MODGUARD_SIG_MAGIC_LEN);
 }
 
 int modguard_body_len(const uint8_t *buf, size_t len, size_t *body_len, struct modguard_err *err)
