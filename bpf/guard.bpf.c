@@ -627,18 +627,7 @@ int BPF_PROG(guard_bprm_committed_creds, struct linux_binprm *bprm)
 SEC("lsm/task_alloc")
 int BPF_PROG(guard_task_alloc, struct task_struct *task, unsigned long clone_flags, int ret)
 {
-	struct task_state *p, *c;
-
-	if (ret)
-		return ret;
-	p = state_of_current(false);
-	if (!p || !p->trusted)
-		return 0;
-	c = bpf_task_storage_get(&task_states, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!c)
-		return -ENOMEM;
-	c->trusted = 1;
-	return 0;
+	return ret ? ret : MG_INHERIT_TAG(task_states, struct task_state, task);
 }
 
 SEC("lsm/ptrace_access_check")

@@ -333,6 +333,7 @@ int BPF_PROG(protect_file_open, struct file *file, int ret)
 {
 	struct inode *inode;
 	char name[16] = {}, parent[8] = {};
+	unsigned long magic;
 
 	if (ret)
 		return ret;
@@ -347,31 +348,24 @@ int BPF_PROG(protect_file_open, struct file *file, int ret)
 	 * kernel.ftrace_enabled = 0 would turn off every ftrace-managed call
 	 * site, the BPF trampolines of the LSM hooks among them.  Sysctl inodes
 	 * have no stable number; their names are fixed by the kernel.
-	 */
-	if (BPF_CORE_READ(inode, i_sb, s_magic) == PROC_SUPER_MAGIC) {
-		bpf_probe_read_kernel_str(name, sizeof(name),
-					  BPF_CORE_READ(file, f_path.dentry, d_name.name));
-		bpf_probe_read_kernel_str(parent, sizeof(parent),
-					  BPF_CORE_READ(file, f_path.dentry, d_parent,
-							d_name.name));
-		if (same(name, "ftrace_enabled", 15) && same(parent, "kernel", 7))
-			return refuse(MG_PR_SYSCTL);
-	}
-	/*
+	 *
 	 * IMA's policy: once a policy is loaded, bpf_ima_file_hash() returns
 	 * IMA's cached digest of a file, which a write beneath its file system
 	 * (a raw write to an unguarded device or loop file) leaves stale.  No
 	 * policy may be loaded after the lock (securityfs ima/policy).
 	 */
-	if (BPF_CORE_READ(inode, i_sb, s_magic) == SECURITYFS_MAGIC) {
-		bpf_probe_read_kernel_str(name, sizeof(name),
-					  BPF_CORE_READ(file, f_path.dentry, d_name.name));
-		bpf_probe_read_kernel_str(parent, sizeof(parent),
-					  BPF_CORE_READ(file, f_path.dentry, d_parent,
-							d_name.name));
-		if (same(name, "policy", 7) && same(parent, "ima", 4))
-			return refuse(MG_PR_SYSCTL);
-	}
+	magic = BPF_CORE_READ(inode, i_sb, s_magic);
+	if (magic != PROC_SUPER_MAGIC && magic != SECURITYFS_MAGIC)
+		return 0;
+	bpf_probe_read_kernel_str(name, sizeof(name),
+				  BPF_CORE_READ(file, f_path.dentry, d_name.name));
+	bpf_probe_read_kernel_str(parent, sizeof(parent),
+				  BPF_CORE_READ(file, f_path.dentry, d_parent, d_name.name));
+	if (magic == PROC_SUPER_MAGIC && same(name, "ftrace_enabled", 15) &&
+	    same(parent, "kernel", 7))
+		return refuse(MG_PR_SYSCTL);
+	if (magic == SECURITYFS_MAGIC && same(name, "policy", 7) && same(parent, "ima", 4))
+		return refuse(MG_PR_SYSCTL);
 	return 0;
 }
 
@@ -849,18 +843,7 @@ int BPF_PROG(protect_bprm_committed_creds, struct linux_binprm *bprm)
 SEC("lsm/task_alloc")
 int BPF_PROG(protect_task_alloc, struct task_struct *task, unsigned long clone_flags, int ret)
 {
-	struct task_tag *p, *c;
-
-	if (ret)
-		return ret;
-	p = bpf_task_storage_get(&prot_tags, bpf_get_current_task_btf(), 0, 0);
-	if (!p || !p->trusted)
-		return 0;
-	c = bpf_task_storage_get(&prot_tags, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!c)
-		return -ENOMEM;
-	c->trusted = 1;
-	return 0;
+	return ret ? ret : MG_INHERIT_TAG(prot_tags, struct task_tag, task);
 }
 
 /* ---- bpf() ------------------------------------------------------------ */

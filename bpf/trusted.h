@@ -52,4 +52,25 @@ static __always_inline bool mg_tag_acts(struct task_struct *task)
 	return !(BPF_CORE_READ(task, flags) & MG_PF_DUMPCORE);
 }
 
+/*
+ * The task_alloc rule, for each object's own task storage MAP of TYPE (with a
+ * __u32 member trusted): the new task inherits a tagged parent's tag.  No
+ * storage, no task: the fork fails rather than make an untagged thread of
+ * the trusted program.
+ */
+#define MG_INHERIT_TAG(map, type, task)                                                           \
+	({                                                                                        \
+		type *_p = bpf_task_storage_get(&map, bpf_get_current_task_btf(), 0, 0);          \
+		type *_c = NULL;                                                                  \
+		int _r = 0;                                                                       \
+		if (_p && _p->trusted) {                                                          \
+			_c = bpf_task_storage_get(&map, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE); \
+			if (_c)                                                                   \
+				_c->trusted = 1;                                                  \
+			else                                                                      \
+				_r = -ENOMEM;                                                     \
+		}                                                                                 \
+		_r;                                                                               \
+	})
+
 #endif
