@@ -50,4 +50,31 @@ make_openssl_key rsa2048 "$T/other"
 expect_rc "signer not in the trust store: refused" 1 "$LOADER" admit -n -C "$T/trust" "$T/m-other.ko"
 check "signer not in the trust store: the reason is unknown-signer" grep -q 'not admitted: unknown-signer' "$T/out"
 
+# What exec leaves to the program, closed at its start (process_harden).
+# Inherited descriptors: fd 7 on the store, named through /proc/self/fd/7,
+# is gone by the time the program opens it.  The control: without the
+# program's closing, the same path names the store for a shell.
+exec 7<"$T/trust"
+check "control: /proc/self/fd/7 names the store for the shell" test -d /proc/self/fd/7/.
+expect_rc "an inherited fd (7, the store) is closed at start: -C /proc/self/fd/7 cannot be opened" 2 \
+	"$LOADER" admit -n -C /proc/self/fd/7 "$T/m-ec.ko"
+check "... and says so, naming the path" grep -q '/proc/self/fd/7: cannot open the trust store' "$T/err"
+exec 7<&-
+# stdout closed: the program opens /dev/null in its place, so nothing it
+# opens becomes fd 1; it still verifies.
+if "$LOADER" admit -n -C "$T/trust" "$T/m-ec.ko" >&- 2>"$T/err"; then
+	ok "stdout closed: admit -n still verifies (exit 0)"
+else
+	not_ok "stdout closed: admit -n exits $?"
+	sed 's/^/#   /' "$T/err"
+fi
+# Personality flags survive exec (setarch -R turns address randomisation off).
+if command -v setarch >/dev/null && setarch "$(uname -m)" -R true 2>/dev/null; then
+	expect_rc "personality ADDR_NO_RANDOMIZE (setarch -R): refused" 2 \
+		setarch "$(uname -m)" -R "$LOADER" admit -n -C "$T/trust" "$T/m-ec.ko"
+	check "... and says why" grep -q 'refusing to run with personality flags 0x40000' "$T/err"
+else
+	not_ok "setarch -R is not available or not permitted here"
+fi
+
 finish
