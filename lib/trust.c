@@ -193,88 +193,29 @@ static bool cert_name(const char *n)
 	return false;
 }
 
-static int name_cmp(const void *a, const void *b)
+static int cert_entry(const struct dirent *e)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The certificate entries of the directory open as dfd, sorted: a NULL-ended array. */
-static int list_certs(int dfd, char ***out, size_t *count, struct modguard_err *err)
-{
-	int d2 = dup(dfd);
-	DIR *d = d2 >= 0 ? fdopendir(d2) : NULL;
-	char **names = NULL;
-	size_t n = 0, alloc = 0;
-	struct dirent *e;
-	int r = 0;
-
-	if (!d) {
-		r = mg_fail(err, MG_E_IO, errno, "cannot read trust directory: %s",
-			    strerror(errno));
-		if (d2 >= 0)
-			close(d2);
-		return r;
-	}
-	rewinddir(d);
-	for (;;) {
-		errno = 0;
-		e = readdir(d);
-		if (!e) {
-			if (errno)
-				r = mg_fail(err, MG_E_IO, errno, "cannot read trust directory: %s",
-					    strerror(errno));
-			break;
-		}
-		if (!cert_name(e->d_name))
-			continue;
-		if (n + 1 >= alloc) {
-			size_t na = alloc ? alloc * 2 : 16;
-			char **p = realloc(names, na * sizeof(*p));
-
-			if (!p) {
-				r = mg_fail(err, MG_E_NOMEM, ENOMEM, "out of memory");
-				break;
-			}
-			names = p;
-			alloc = na;
-		}
-		names[n] = strdup(e->d_name);
-		if (!names[n]) {
-			r = mg_fail(err, MG_E_NOMEM, ENOMEM, "out of memory");
-			break;
-		}
-		names[++n] = NULL;
-	}
-	closedir(d);
-	if (r < 0) {
-		for (size_t i = 0; i < n; i++)
-			free(names[i]);
-		free(names);
-		return r;
-	}
-	if (n)
-		qsort(names, n, sizeof(*names), name_cmp);
-	*out = names;
-	*count = n;
-	return 0;
+	return cert_name(e->d_name);
 }
 
 int modguard_trust_add_fd(struct modguard_trust *t, int fd, struct modguard_err *err)
 {
-	char **names = NULL;
+	struct dirent **ents = NULL;
 	struct stat st;
-	size_t n = 0;
-	int r;
+	int n, r = 0;
 
 	if (fstat(fd, &st) < 0)
 		return mg_fail(err, MG_E_IO, errno, "cannot stat trust store: %s", strerror(errno));
 	if (!S_ISDIR(st.st_mode))
 		return load_fd(t, fd, "", err);
-	r = list_certs(fd, &names, &n, err);
-	for (size_t i = 0; i < n; i++) {
+	n = scandirat(fd, ".", &ents, cert_entry, alphasort);
+	if (n < 0)
+		return mg_fail(err, MG_E_IO, errno, "cannot read trust directory: %s",
+			       strerror(errno));
+	for (int i = 0; i < n; i++) {
 		if (r == 0) {
 			/* One component, no symlink: the entry itself, beneath fd. */
-			int f = openat(fd, names[i],
+			int f = openat(fd, ents[i]->d_name,
 				       O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 
 			if (f < 0)
@@ -284,16 +225,16 @@ int modguard_trust_add_fd(struct modguard_trust *t, int fd, struct modguard_err 
 						"is a symbolic link (not followed in a trust store)" :
 						strerror(errno));
 			else {
-				r = load_fd(t, f, names[i], err);
+				r = load_fd(t, f, ents[i]->d_name, err);
 				close(f);
 			}
 			/* Name the offending entry: the caller only knows the directory. */
 			if (r < 0)
-				mg_prefix(err, names[i]);
+				mg_prefix(err, ents[i]->d_name);
 		}
-		free(names[i]);
+		free(ents[i]);
 	}
-	free(names);
+	free(ents);
 	return r;
 }
 

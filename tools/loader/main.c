@@ -106,6 +106,8 @@ int trust_open(const char *narrow, bool protected_only, struct modguard_trust **
 	struct modguard_trust *t = NULL;
 	struct modguard_err err = { 0 };
 	const char *name = "trust.d", *shown = TRUST_DIR;
+	/* A dry run against a store outside the sysconfdir. */
+	bool elsewhere = narrow && !protected_only;
 	int cfd = -1, sfd = -1, dfd = -1, r = -EXIT_USAGE;
 
 	if (narrow && protected_only) {
@@ -125,22 +127,22 @@ int trust_open(const char *narrow, bool protected_only, struct modguard_trust **
 		return -EXIT_USAGE;
 	}
 	cfd = conf_open(AT_FDCWD, conf, O_RDONLY | O_DIRECTORY);
-	if (narrow && !protected_only) {
+	if (elsewhere) {
 		shown = narrow;
 		sfd = open(narrow, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	} else if (cfd >= 0) {
 		sfd = conf_open(cfd, name, O_RDONLY | O_NONBLOCK);
 	}
 	if (sfd < 0) {
-		msg("%s: cannot open the trust store: %s",
-		    cfd < 0 && !(narrow && !protected_only) ? conf : shown, strerror(errno));
+		msg("%s: cannot open the trust store: %s", cfd < 0 && !elsewhere ? conf : shown,
+		    strerror(errno));
 		goto out;
 	}
 	if (modguard_trust_add_fd(t, sfd, &err)) {
 		msg("%s: %s", shown, err.msg);
 		goto out;
 	}
-	/* A dry run against a store elsewhere: the deny list if there is one. */
+	/* A dry run: the deny list if there is one. */
 	errno = ENOENT;
 	if (cfd >= 0)
 		dfd = conf_open(cfd, "deny.list", O_RDONLY | O_NONBLOCK);

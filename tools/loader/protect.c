@@ -101,6 +101,7 @@ static struct mount_rec {
 	unsigned ma, mi; /* sb->s_dev */
 	char fstype[32];
 	char source[128];
+	bool marked; /* mark_fs done: its devices are in prot_devs */
 } mounts[MOUNTS_MAX];
 static unsigned n_mounts;
 
@@ -122,6 +123,7 @@ static int read_mountinfo(void)
 		    sscanf(sep + 3, "%31s %127s", m->fstype, m->source) != 2)
 			continue;
 		m->id = id;
+		m->marked = false;
 		n_mounts++;
 	}
 	free(line);
@@ -129,7 +131,7 @@ static int read_mountinfo(void)
 	return 0;
 }
 
-static const struct mount_rec *mount_of_id(__u64 id)
+static struct mount_rec *mount_of_id(__u64 id)
 {
 	for (int pass = 0; pass < 2; pass++) {
 		for (unsigned i = 0; i < n_mounts; i++)
@@ -142,7 +144,7 @@ static const struct mount_rec *mount_of_id(__u64 id)
 }
 
 /* The mount PATH (follow: its last symlink followed) lies on, and its inode number. */
-static const struct mount_rec *mount_of(const char *path, bool follow, __u64 *ino)
+static struct mount_rec *mount_of(const char *path, bool follow, __u64 *ino)
 {
 	struct statx sx;
 
@@ -283,8 +285,9 @@ static void mark_blockdev(unsigned ma, unsigned mi, int depth)
  */
 static void mark_fs(const char *path)
 {
-	const struct mount_rec *m = mount_of(path, false, NULL);
+	struct mount_rec *m = mount_of(path, false, NULL);
 	struct stat sb;
+	bool blk;
 	glob_t g;
 
 	if (!m) {
@@ -292,12 +295,15 @@ static void mark_fs(const char *path)
 		st.err = -1;
 		return;
 	}
+	if (m->marked)
+		return; /* another protected path on the same mount */
+	m->marked = true;
 	mark_dev(((__u64)m->ma << 20) | m->mi, MG_DEV_FS);
 	mark_blockdev(m->ma, m->mi, 0);
-	if (m->source[0] == '/' && stat(m->source, &sb) == 0 && S_ISBLK(sb.st_mode))
+	blk = m->source[0] == '/' && stat(m->source, &sb) == 0 && S_ISBLK(sb.st_mode);
+	if (blk)
 		mark_blockdev(major(sb.st_rdev), minor(sb.st_rdev), 0);
-	if (strcmp(m->fstype, "btrfs") ||
-	    !(m->source[0] == '/' && stat(m->source, &sb) == 0 && S_ISBLK(sb.st_mode)))
+	if (!blk || strcmp(m->fstype, "btrfs"))
 		return;
 	if (glob("/sys/fs/btrfs/*/devices/*/dev", GLOB_NOSORT, NULL, &g) == 0) {
 		for (size_t i = 0; i < g.gl_pathc; i++) {
@@ -1267,7 +1273,7 @@ int protect_status(bool enforce)
  */
 int cmd_trust_add(int argc, char *argv[])
 {
-	struct modguard_trust *t = NULL, *back = NULL;
+	struct modguard_trust *t = NULL;
 	struct modguard_err err = { 0 };
 	uint8_t *in = NULL, *der = NULL, fp[32];
 	char fph[65], tmp[64], dst[64], *pem = NULL;
@@ -1313,13 +1319,16 @@ int cmd_trust_add(int argc, char *argv[])
 			      EXIT_DENIED;
 		goto out;
 	}
-	/* The file to write: PEM of the DER, read back exactly as the store reads files. */
+	/*
+	 * The file to write: PEM of the DER.  Read back by the same decision, it
+	 * must be the same certificate, still vouched for.
+	 */
 	p = der;
 	x = d2i_X509(NULL, &p, (long)der_len);
 	b = BIO_new(BIO_s_mem());
 	pem_len = 0;
 	if (!x || !b || !PEM_write_bio_X509(b, x) || (pem_len = BIO_get_mem_data(b, &pem)) <= 0 ||
-	    !pem || modguard_trust_new(&back)) {
+	    !pem) {
 		msg("%s: cannot encode the certificate", argv[1]);
 		goto out;
 	}
@@ -1327,13 +1336,11 @@ int cmd_trust_add(int argc, char *argv[])
 		uint8_t fp2[32], *der2 = NULL;
 		size_t s2 = 0, len2 = 0;
 		struct modguard_err e2 = { 0 };
-		/* An empty store vouches for nothing: 1 only if it reads back as the same certificate. */
-		int rr = modguard_trust_vouch(back, (const uint8_t *)pem, (size_t)pem_len, &s2, fp2,
+		int rr = modguard_trust_vouch(t, (const uint8_t *)pem, (size_t)pem_len, &s2, fp2,
 					      &der2, &len2, &e2);
 
 		OPENSSL_free(der2);
-		if (rr == 1 || (rr < 0 && e2.reason != MG_E_UNKNOWN_SIGNER) ||
-		    memcmp(fp2, fp, 32)) {
+		if (rr != 0 || memcmp(fp2, fp, 32)) {
 			msg("%s: the certificate does not read back as itself; not added", argv[1]);
 			ret = EXIT_DENIED;
 			goto out;
@@ -1375,7 +1382,6 @@ out:
 	X509_free(x);
 	OPENSSL_free(der);
 	free(in);
-	modguard_trust_free(back);
 	modguard_trust_free(t);
 	return ret;
 }
