@@ -12,7 +12,7 @@
 
 #include "commands.h"
 #include "common.h"
-#include "loader/exec.h"
+#include "exec.h"
 
 const char *mg_loader_path(void)
 {

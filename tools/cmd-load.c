@@ -5,7 +5,7 @@
 
 #include "commands.h"
 #include "common.h"
-#include "loader/exec.h"
+#include "exec.h"
 
 int cmd_load(int argc, char *argv[])
 {

@@ -22,7 +22,7 @@
 #include "commands.h"
 #include "common.h"
 #include "params.h"
-#include "loader/exec.h"
+#include "exec.h"
 
 struct step {
 	char *path; /* module file, or NULL for an install command */

@@ -30,7 +30,7 @@
 
 #include "commands.h"
 #include "common.h"
-#include "loader/exec.h"
+#include "exec.h"
 
 #define RUN_DIR MODGUARD_RUNDIR
 #define BEFORE_GUARD RUN_DIR "/before-guard"

@@ -5,7 +5,7 @@
 
 #include "commands.h"
 #include "common.h"
-#include "loader/exec.h"
+#include "exec.h"
 
 int cmd_trust_add(int argc, char *argv[])
 {

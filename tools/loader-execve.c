@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "loader/exec.h"
+#include "exec.h"
 
 void mg_loader_execve_path(const char *path, const char *const args[])
 {

@@ -23,7 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "loader/exec.h"
+#include "exec.h"
 
 #define LOADER MODGUARD_LIBEXECDIR "/modguard-loader"
 #define CLI MODGUARD_LIBEXECDIR "/modguard"

@@ -18,7 +18,7 @@ _att_bypassed=0
 _att_out=/tmp/.att-out.$$
 
 # The protected installation every family attacks (the defaults of
-# tools/loader/protect.c, with stand-ins for the packaging files).
+# tcb/loader/protect.c, with stand-ins for the packaging files).
 MG_LOADER=/usr/lib/modguard/modguard-loader
 MG_CLI=/usr/bin/modguard
 MG_UNIT=/lib/systemd/system/modguard.service

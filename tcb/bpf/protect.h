@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Types shared by the self-protection programs (protect.bpf.c) and the
- * trusted program that loads them (tools/loader/protect.c).  Kernel UAPI
+ * trusted program that loads them (tcb/loader/protect.c).  Kernel UAPI
  * fixed-width types only: compiled by clang -target bpf and the host compiler.
  */
 #ifndef MODGUARD_PROTECT_H

@@ -23,7 +23,7 @@
  *                              under protected files, of kernel/ftrace_enabled
  *   protect_file_permission    write through an fd opened before the lock (write,
  *                              splice, copy_file_range, sendfile, io_uring); attached
- *                              only when such a file exists (tools/loader/protect.c)
+ *                              only when such a file exists (tcb/loader/protect.c)
  *   protect_path_truncate      truncate, ftruncate, O_TRUNC
  *   protect_path_unlink/rmdir  removal of a protected object or ancestor, or in a
  *                              protected directory
@@ -45,7 +45,7 @@
  *   protect_kernel_read_file, protect_kernel_load_data  kexec images
  *   protect_sweep              (an iterator, not a hook) the writable shared
  *                              mappings made before the lock: the trusted program
- *                              kills their holders (tools/loader/protect.c)
+ *                              kills their holders (tcb/loader/protect.c)
  *
  * No vmlinux.h: only the fields read are declared, with preserve_access_index.
  */
