@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * modguard guard start|status|log: the CLI side is a front-end; loading the
- * BPF guard and reading its maps is the trusted program's job.
+ * modguard guard start|fallback|status|log|tune: loading the BPF guard and
+ * reading its maps is the trusted program's job; turning what it serves into
+ * words (guard-view.c), and the kernel-hash tweak, are the CLI's.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include "commands.h"
 #include "common.h"
 #include "exec.h"
+#include "guard-view.h"
 
 const char *mg_loader_path(void)
 {
@@ -80,21 +82,35 @@ int mg_loader_run(const char *verb, char *const args[])
 
 int cmd_guard(int argc, char *argv[])
 {
-	if (argc < 2 || (strcmp(argv[1], "start") && strcmp(argv[1], "fallback") &&
-			 strcmp(argv[1], "status") && strcmp(argv[1], "log"))) {
-		fprintf(argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) ?
-				stdout :
-				stderr,
-			"Usage: modguard guard start [--boot] | fallback [--boot] | status | log [--timeout SEC]\n"
-			"  start     load, attach and pin the BPF LSM guard (policy from %s/policy);\n"
-			"            if it cannot, apply the policy's fallback (--boot: in two steps)\n"
-			"  fallback  apply the policy's fallback without starting the guard\n"
-			"  status    mode, counters and recent decisions\n"
-			"  log       stream decisions as JSON lines (and to syslog)\n",
-			MODGUARD_SYSCONFDIR);
-		return argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) ?
-			       EXIT_OK :
-			       EXIT_USAGE;
+	bool help = argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"));
+	const char *verb = argc >= 2 ? argv[1] : "";
+
+	if (!strcmp(verb, "start") && (argc == 2 || (argc == 3 && !strcmp(argv[2], "--boot")))) {
+		int rc = mg_loader_run("guard", argv + 1);
+
+		/* Speed, not trust: outside the trusted program, once the guard runs. */
+		if (rc == EXIT_OK)
+			mg_fast_kernel_hash();
+		return rc;
 	}
-	return mg_loader_exec("guard", argc, argv);
+	if (!strcmp(verb, "fallback"))
+		return mg_loader_exec("guard", argc, argv);
+	if (!strcmp(verb, "status") && argc == 2)
+		return mg_guard_status();
+	if (!strcmp(verb, "log"))
+		return mg_guard_log(argc, argv);
+	if (!strcmp(verb, "tune") && argc == 2)
+		return mg_fast_kernel_hash();
+	fprintf(help ? stdout : stderr,
+		"Usage: modguard guard start [--boot] | fallback [--boot] | status | log [--timeout SEC] | tune\n"
+		"  start     load, attach and pin the BPF LSM guard (policy from %s/policy);\n"
+		"            if it cannot, apply the policy's fallback (--boot: in two steps);\n"
+		"            then tune\n"
+		"  fallback  apply the policy's fallback without starting the guard\n"
+		"  status    mode, counters and recent decisions\n"
+		"  log       stream decisions as JSON lines (and to syslog)\n"
+		"  tune      let IMA hash modules with the fastest SHA-256 driver (policy\n"
+		"            fast_kernel_hash); speed only, the guard decides the same\n",
+		MODGUARD_SYSCONFDIR);
+	return help ? EXIT_OK : EXIT_USAGE;
 }

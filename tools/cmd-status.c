@@ -4,8 +4,8 @@
  * trust, and where did every module in the kernel come from.
  *
  * The guard's maps are readable by the trusted program only, so the guard's
- * own figures come from "modguard-loader guard status" (the same code path
- * as "modguard guard status").  Provenance of loaded modules comes from what
+ * own figures come from "modguard-loader guard dump", formatted as
+ * "modguard guard status" formats them (guard-view.c).  Provenance of loaded modules comes from what
  * the kernel says about each of them (its taint flags: 'E' means the
  * kernel's own keys did not verify it) and from the list of modules present
  * before the guard started, which modguard.service records in
@@ -31,6 +31,7 @@
 #include "commands.h"
 #include "common.h"
 #include "exec.h"
+#include "guard-view.h"
 
 #define RUN_DIR MODGUARD_RUNDIR
 #define BEFORE_GUARD RUN_DIR "/before-guard"
@@ -92,37 +93,32 @@ static const char *kv_get(const struct guard_info *g, const char *key)
 	return NULL;
 }
 
-/* Run "modguard-loader guard status", keep its "key: value" lines and the denials. */
+/*
+ * The guard's state from "modguard-loader guard dump", as the "key: value"
+ * lines and denials of "modguard guard status" (one formatter for both).
+ */
 static void guard_query(struct guard_info *g)
 {
-	char line[1024];
+	struct mg_snapshot *s = calloc(1, sizeof(*s));
+	char line[1024], *text = NULL;
 	bool in_recent = false;
-	int p[2], status;
+	size_t tlen = 0;
 	FILE *f;
-	pid_t pid;
 
-	if (pipe2(p, O_CLOEXEC)) {
-		snprintf(g->error, sizeof(g->error), "pipe: %s", strerror(errno));
+	if (!s) {
+		snprintf(g->error, sizeof(g->error), "out of memory");
 		return;
 	}
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		snprintf(g->error, sizeof(g->error), "fork: %s", strerror(errno));
-		close(p[0]);
-		close(p[1]);
+	if (mg_guard_snapshot(s, g->error, sizeof(g->error)) != EXIT_OK ||
+	    !(f = open_memstream(&text, &tlen))) {
+		free(s);
 		return;
 	}
-	if (pid == 0) {
-		dup2(p[1], STDOUT_FILENO);
-		dup2(p[1], STDERR_FILENO);
-		mg_loader_execve((const char *const[]){ "guard", "status", NULL });
-		printf("%s: cannot run the trusted program: %s\n", mg_loader_path(),
-		       strerror(errno));
-		_exit(EXIT_USAGE);
-	}
-	close(p[1]);
-	f = fdopen(p[0], "r");
+	mg_guard_status_print(f, s);
+	free(s);
+	if (fclose(f))
+		return;
+	f = fmemopen(text, tlen, "r");
 	while (f && fgets(line, sizeof(line), f)) {
 		char *c;
 
@@ -132,11 +128,11 @@ static void guard_query(struct guard_info *g)
 			continue;
 		}
 		if (in_recent && line[0] == ' ') {
-			const char *s = line + strspn(line, " ");
+			const char *t = line + strspn(line, " ");
 
-			if ((!strncmp(s, "denied", 6) || !strncmp(s, "would-deny", 10)) &&
+			if ((!strncmp(t, "denied", 6) || !strncmp(t, "would-deny", 10)) &&
 			    g->ndenials < 16)
-				snprintf(g->denials[g->ndenials++], sizeof(g->denials[0]), "%s", s);
+				snprintf(g->denials[g->ndenials++], sizeof(g->denials[0]), "%s", t);
 			continue;
 		}
 		in_recent = false;
@@ -146,17 +142,12 @@ static void guard_query(struct guard_info *g)
 			snprintf(g->kv[g->nkv].key, sizeof(g->kv[0].key), "%.63s", line);
 			snprintf(g->kv[g->nkv].val, sizeof(g->kv[0].val), "%.447s", c + 2);
 			g->nkv++;
-		} else if (!g->error[0] && strstr(line, "modguard")) {
-			snprintf(g->error, sizeof(g->error), "%.511s", line);
 		}
 	}
 	if (f)
 		fclose(f);
-	else
-		close(p[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	g->running = WIFEXITED(status) && WEXITSTATUS(status) == 0 && kv_get(g, "guard");
+	free(text);
+	g->running = kv_get(g, "guard") != NULL;
 }
 
 static void guard_probe(struct guard_info *g)

@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,8 +16,6 @@
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
-#include <sys/utsname.h>
-#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -29,34 +28,13 @@
 #include "guard.skel.h"
 #include "loader.h"
 #include "selfprotect.h"
+#include "snapshot.h"
 
 #define BPF_FS_MAGIC_ 0xcafe4a11
 #define LSM_LIST "/sys/kernel/security/lsm"
 #define SIG_ENFORCE "/sys/module/module/parameters/sig_enforce"
 #define MODULES_DISABLED "/proc/sys/kernel/modules_disabled"
 #define FALLBACK_PENDING MODGUARD_RUNDIR "/fallback-pending"
-#define IMA_AHASH_MINSIZE "/sys/module/ima/parameters/ahash_minsize"
-/* Files of at least this many bytes take IMA's ahash path: every module does. */
-#define FAST_HASH_MINSIZE "4096"
-
-static const char *const rule_names[MG_RULE__MAX] = {
-	[MG_RULE_ADMITTED] = "admitted",
-	[MG_RULE_KERNEL_KEYS] = "kernel-keys",
-	[MG_RULE_NOT_ADMITTED] = "not-admitted",
-	[MG_RULE_TRUSTED] = "trusted-loader",
-	[MG_RULE_LOAD_DATA] = "init-module-untrusted",
-	[MG_RULE_STRICT] = "loader-only",
-	[MG_RULE_NO_HASH] = "no-hash",
-	[MG_RULE_PTRACE] = "ptrace-trusted",
-	[MG_RULE_TRACED_EXEC] = "steered-exec",
-	[MG_RULE_REMOTE_FS] = "remote-fs",
-	[MG_RULE_KERNEL_REJECTED] = "kernel-rejected",
-	[MG_RULE_EXEC_ENV] = "exec-environment",
-};
-static const char *const decision_names[] = { "allowed", "denied", "would-deny", "deferred" };
-static const char *const hook_names[] = {
-	"kernel_read_file", "kernel_load_data", "locked_down", "ptrace", "exec", "module_sig_check"
-};
 
 int guard_map_open(const char *name)
 {
@@ -206,163 +184,6 @@ static void fallback(const struct policy *p, bool boot)
 	}
 	close(e);
 	msg("WARNING: guard not running: set module.sig_enforce = 1, only modules the kernel's own keys verify can load; kernel.modules_disabled = 1 follows once the boot-time modules are loaded (modguard-fallback.service)");
-}
-
-/* ---- The kernel's SHA-256 of each module --------------------------------- */
-
-/*
- * The fastest SHA-256 driver the kernel has besides its generic C code
- * (sha256-ni, sha256-avx2...), from /proc/crypto; false if there is none.
- */
-static bool fast_sha256(char *driver, size_t len)
-{
-	char line[256], name[64] = "", drv[64] = "", internal[8] = "";
-	int prio = 0, best = -1;
-	FILE *f = fopen("/proc/crypto", "re");
-
-	if (!f)
-		return false;
-	for (bool more = true; more;) {
-		more = fgets(line, sizeof(line), f) != NULL;
-		if (more && line[0] != '\n') {
-			if (sscanf(line, "name : %63s", name) != 1 &&
-			    sscanf(line, "driver : %63s", drv) != 1 &&
-			    sscanf(line, "priority : %d", &prio) != 1)
-				sscanf(line, "internal : %7s", internal);
-			continue;
-		}
-		/* The end of one algorithm's block. */
-		if (!strcmp(name, "sha256") && strcmp(drv, "sha256-generic") &&
-		    strcmp(internal, "yes") && prio > best) {
-			best = prio;
-			snprintf(driver, len, "%s", drv);
-		}
-		name[0] = drv[0] = internal[0] = 0;
-		prio = 0;
-	}
-	fclose(f);
-	return best >= 0;
-}
-
-/* Module names compare with '-' and '_' alike, as the kernel's and kmod's do. */
-static bool same_module_name(const char *a, const char *b, size_t blen)
-{
-	size_t i = 0;
-
-	for (; a[i] && i < blen; i++)
-		if (a[i] != b[i] && !((a[i] == '-' || a[i] == '_') && (b[i] == '-' || b[i] == '_')))
-			return false;
-	return !a[i] && i == blen;
-}
-
-/*
- * The module that brings ALG to the kernel's crypto API, found as the
- * kernel's own request_module("crypto-ALG") would find it: its name from
- * modules.alias, then its file from modules.dep.  Only a module of its own
- * (no dependencies) and uncompressed is taken; anything else, and a path that
- * leaves the module directory, is left to udev.  What the files say cannot
- * widen what loads: the guard decides on the module by the kernel's keys.
- * 0 with PATH set, or -1.
- */
-static int crypto_module_path(const char *release, const char *alg, char *path, size_t size)
-{
-	char file[PATH_MAX], name[64] = "", want[80], *line = NULL;
-	size_t cap = 0, wl;
-	ssize_t n;
-	FILE *f;
-	int ret = -1;
-
-	snprintf(want, sizeof(want), "alias crypto-%s ", alg);
-	wl = strlen(want);
-	snprintf(file, sizeof(file), "/lib/modules/%s/modules.alias", release);
-	if (!(f = fopen(file, "re")))
-		return -1;
-	while ((n = getline(&line, &cap, f)) > 0)
-		if (!strncmp(line, want, wl) && sscanf(line + wl, "%63s", name) == 1)
-			break;
-	fclose(f);
-	snprintf(file, sizeof(file), "/lib/modules/%s/modules.dep", release);
-	if (!name[0] || !(f = fopen(file, "re"))) {
-		free(line);
-		return -1;
-	}
-	while ((n = getline(&line, &cap, f)) > 0) {
-		char *colon = strchr(line, ':'), *base, *dot;
-
-		if (!colon)
-			continue;
-		*colon = 0;
-		base = strrchr(line, '/');
-		base = base ? base + 1 : line;
-		dot = strstr(base, ".ko");
-		if (!dot || !same_module_name(name, base, dot - base))
-			continue;
-		/* Compressed too: kernel_decides() hands it over for the kernel to decompress. */
-		if (is_module_name(base) && strspn(colon + 1, " \t\n") == strlen(colon + 1) &&
-		    line[0] != '/' && !strstr(line, "..") &&
-		    snprintf(path, size, "/lib/modules/%s/%s", release, line) < (int)size)
-			ret = 0;
-		break;
-	}
-	fclose(f);
-	free(line);
-	return ret;
-}
-
-/* ima.ahash_minsize: 0 (the ahash path unused), or -1 when IMA has no such parameter. */
-static long ahash_minsize(void)
-{
-	char cur[32];
-
-	return read_text(IMA_AHASH_MINSIZE, cur, sizeof(cur)) > 0 ? atol(cur) : -1;
-}
-
-/*
- * The guard hashes every module the kernel reads (bpf_ima_file_hash).  That
- * goes through IMA's hash transform, allocated at boot before any module
- * could bring a faster SHA-256: IMA's generic C code, about twice the
- * instructions per byte of the AVX2 code and many times those of the SHA
- * extensions.  IMA's other path, for files of at least ima.ahash_minsize
- * bytes, allocates its transform on first use and so gets the fastest
- * driver registered by then.  The digest is the same either way, and writing
- * the parameter back (root can) only makes hashing slower again.
- *
- * The faster driver is a module (sha256-ssse3 on x86, sha2-ce on arm64),
- * which udev would load after the guard has started.  It is loaded here
- * instead, before any other module, through finit_module: the guard decides
- * on it as on any other (the kernel's own keys, rule a).  Policy
- * fast_kernel_hash = no leaves IMA as it is.
- */
-static void fast_kernel_hash(const struct policy *pol)
-{
-	char driver[64], path[PATH_MAX];
-	struct utsname u;
-	int r;
-
-	if (!pol->fast_kernel_hash)
-		return;
-	if (ahash_minsize() < 0) {
-		/* An IMA without the parameter hashes with its boot-time transform only. */
-		printf("kernel hash: IMA's boot-time transform (this kernel's IMA has no ahash "
-		       "path)\n");
-		return;
-	}
-	/* With trust_kernel_keys = no nothing is admitted yet: it would be refused. */
-	if (!fast_sha256(driver, sizeof(driver)) && pol->trust_kernel_keys && uname(&u) == 0 &&
-	    crypto_module_path(u.release, "sha256", path, sizeof(path)) == 0) {
-		r = kernel_decides(path, "");
-		if (r > 0 && r != EEXIST)
-			msg("kernel hash: %s: %s", path, strerror(r));
-	}
-	if (!fast_sha256(driver, sizeof(driver))) {
-		printf("kernel hash: IMA's generic SHA-256 (no faster driver registered)\n");
-		return;
-	}
-	if (ahash_minsize() == 0 && (r = write_knob(IMA_AHASH_MINSIZE, FAST_HASH_MINSIZE))) {
-		msg("kernel hash: %s: %s", IMA_AHASH_MINSIZE, strerror(-r));
-		return;
-	}
-	printf("kernel hash: %s, through IMA's ahash path\n", driver);
 }
 
 /* Whether the kernel's BTF (btf may be NULL: unreadable) has NAME of KIND. */
@@ -542,7 +363,6 @@ static int guard_start(bool boot)
 		       ", kernel without CONFIG_MODULE_SIG: enforcing at read");
 	btf__free(btf);
 	guard_bpf__destroy(skel); /* pinned links and maps stay */
-	fast_kernel_hash(&pol);
 	return EXIT_OK;
 fail:
 	btf__free(btf);
@@ -551,50 +371,24 @@ fail:
 	return ret;
 }
 
-static void fmt_event(const struct mg_event *e, char *out, size_t len, bool json)
+/* ---- Read-only views, served raw (snapshot.h) ---------------------------- */
+
+/* All of buf to fd: 0, or -1 with errno set. */
+static int write_all(int fd, const void *buf, size_t len)
 {
-	char h[2 * MG_HASH_LEN + 1] = "", dg[8 + 2 * MG_DIGEST_MAX + 1] = "";
-	char comm[MG_COMM_LEN + 1], file[MG_NAME_LEN + 1], signer[MG_SIGNER_LEN + 1];
-	const char *rule = e->rule < MG_RULE__MAX ? rule_names[e->rule] : "?";
-	const char *dec = e->decision < 4 ? decision_names[e->decision] : "?";
-	const char *hook =
-		e->hook < sizeof(hook_names) / sizeof(hook_names[0]) ? hook_names[e->hook] : "?";
+	const char *p = buf;
 
-	if (e->has_hash)
-		hex(e->hash, MG_HASH_LEN, h);
-	if (e->digest_kind >= MG_KEY_SIGNED_SHA256 && e->digest_kind <= MG_KEY_SIGNED_SHA512) {
-		static const char *const alg[] = { "sha256", "sha384", "sha512" };
-		static const unsigned dlen[] = { 32, 48, 64 };
-		unsigned k = e->digest_kind - MG_KEY_SIGNED_SHA256;
-		int n = snprintf(dg, sizeof(dg), "%s:", alg[k]);
+	while (len) {
+		ssize_t n = write(fd, p, len);
 
-		hex(e->digest, dlen[k], dg + n);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
 	}
-	/* Kernel strings: bound them, and keep JSON valid whatever a file is called. */
-	snprintf(comm, sizeof(comm), "%.*s", MG_COMM_LEN, e->comm);
-	snprintf(file, sizeof(file), "%.*s", MG_NAME_LEN, e->file);
-	snprintf(signer, sizeof(signer), "%.*s", MG_SIGNER_LEN, e->signer);
-	for (char *s = comm; *s; s++)
-		if (*s < 0x20 || *s == '"' || *s == '\\' || (unsigned char)*s > 0x7e)
-			*s = '?';
-	for (char *s = file; *s; s++)
-		if (*s < 0x20 || *s == '"' || *s == '\\' || (unsigned char)*s > 0x7e)
-			*s = '?';
-	for (char *s = signer; *s; s++)
-		if (*s < 0x20 || *s == '"' || *s == '\\' || (unsigned char)*s > 0x7e)
-			*s = '?';
-	if (json)
-		snprintf(
-			out, len,
-			"{\"seq\":%u,\"ts_ns\":%llu,\"decision\":\"%s\",\"rule\":\"%s\",\"hook\":\"%s\","
-			"\"pid\":%u,\"uid\":%u,\"comm\":\"%s\",\"file\":\"%s\",\"sha256\":\"%s\","
-			"\"signed_digest\":\"%s\",\"signer\":\"%s\"}",
-			e->seq, (unsigned long long)e->ts_ns, dec, rule, hook, e->pid, e->uid, comm,
-			file, h, dg, signer);
-	else
-		snprintf(out, len, "%-10s %-14s %-16s pid %-6u %-15s %s%s%s%s%s", dec, rule, hook,
-			 e->pid, comm, file, *h ? " sha256:" : "", h, *dg ? " signed-part " : "",
-			 dg);
+	return 0;
 }
 
 static __u64 stat_sum(int fd, __u32 key)
@@ -609,53 +403,40 @@ static __u64 stat_sum(int fd, __u32 key)
 	return sum;
 }
 
-/*
- * Per-program run counts and time, from the kernel's BPF statistics
- * (sysctl kernel.bpf_stats_enabled = 1; zero otherwise): every pinned link of
- * the guard and of the self-protection.
- */
-static void print_prog_stats(void)
+/* Run counts and time of every pinned link of the guard and the self-protection. */
+static void snap_progs(struct mg_snapshot *s)
 {
 	static const char *const dirs[] = { MG_PIN_DIR, MG_PROTECT_PIN_DIR };
 	char path[512];
 
-	printf("programs (runs, mean ns; needs kernel.bpf_stats_enabled=1):\n");
 	for (size_t d = 0; d < sizeof(dirs) / sizeof(dirs[0]); d++) {
 		struct dirent **names;
 		int n = scandir(dirs[d], &names, NULL, alphasort);
 
 		for (int i = 0; i < n; i++) {
-			const char *prog_name = names[i]->d_name + 5;
+			struct mg_prog_stat *p = &s->progs[s->nprogs];
 			struct bpf_link_info li = { 0 };
 			struct bpf_prog_info pi = { 0 };
 			__u32 len = sizeof(li);
-			int lfd, pfd;
+			int lfd, pfd = -1;
 
-			if (strncmp(names[i]->d_name, "link_", 5))
+			if (strncmp(names[i]->d_name, "link_", 5) || s->nprogs >= MG_SNAP_PROGS)
 				goto next;
+			s->nprogs++;
+			snprintf(p->name, sizeof(p->name), "%s", names[i]->d_name + 5);
+			p->protect = d == 1;
 			snprintf(path, sizeof(path), "%s/%s", dirs[d], names[i]->d_name);
 			lfd = bpf_obj_get(path);
-			if (lfd < 0) {
-				printf("  %-32s not attached: %s\n", prog_name, strerror(errno));
-				goto next;
-			}
-			if (bpf_obj_get_info_by_fd(lfd, &li, &len) ||
-			    (pfd = bpf_prog_get_fd_by_id(li.prog_id)) < 0) {
-				printf("  %-32s no program: %s\n", prog_name, strerror(errno));
+			if (lfd < 0 || bpf_obj_get_info_by_fd(lfd, &li, &len) ||
+			    (pfd = bpf_prog_get_fd_by_id(li.prog_id)) < 0 ||
+			    (len = sizeof(pi), bpf_obj_get_info_by_fd(pfd, &pi, &len)))
+				p->err = errno ? errno : EIO;
+			p->run_cnt = pi.run_cnt;
+			p->run_time_ns = pi.run_time_ns;
+			if (pfd >= 0)
+				close(pfd);
+			if (lfd >= 0)
 				close(lfd);
-				goto next;
-			}
-			len = sizeof(pi);
-			if (bpf_obj_get_info_by_fd(pfd, &pi, &len) == 0)
-				printf("  %-32s %llu %llu\n", prog_name,
-				       (unsigned long long)pi.run_cnt,
-				       pi.run_cnt ?
-					       (unsigned long long)(pi.run_time_ns / pi.run_cnt) :
-					       0ull);
-			else
-				printf("  %-32s no information: %s\n", prog_name, strerror(errno));
-			close(pfd);
-			close(lfd);
 next:
 			free(names[i]);
 		}
@@ -664,91 +445,68 @@ next:
 	}
 }
 
-static int cmp_seq(const void *a, const void *b)
+/*
+ * guard dump: the guard's and the self-protection's state as one struct
+ * mg_snapshot on stdout.  Exit 1 when the guard is not running.
+ */
+static int guard_dump(void)
 {
-	const struct mg_event *x = a, *y = b;
-
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
-static int guard_status(void)
-{
-	int cfd, sfd, afd, rfd;
-	struct mg_config cfg;
-	struct mg_event ev[MG_RECENT_MAX];
+	struct mg_snapshot *s = calloc(1, sizeof(*s));
 	struct mg_key key, next;
-	unsigned admitted = 0, n = 0;
 	__u32 zero = 0;
-	char line[512];
+	char ro[4096] = { 0 };
+	int cfd, sfd, afd, rfd, ret = EXIT_USAGE;
 
+	if (!s) {
+		msg("out of memory");
+		return EXIT_USAGE;
+	}
 	cfd = guard_map_open("config");
-	if (cfd < 0)
+	if (cfd < 0) {
+		free(s);
 		return EXIT_DENIED;
+	}
 	sfd = guard_map_open("stats");
 	afd = guard_map_open("admitted");
 	rfd = guard_map_open("recent");
 	if (sfd < 0 || afd < 0 || rfd < 0)
-		return EXIT_USAGE;
+		goto out;
 	/* .rodata holds the struct at offset 0: the object has no other constants. */
-	{
-		char ro[4096] = { 0 };
-
-		if (bpf_map_lookup_elem(cfd, &zero, ro)) {
-			msg("cannot read the guard's configuration: %s", strerror(errno));
-			return EXIT_USAGE;
-		}
-		memcpy(&cfg, ro, sizeof(cfg));
+	if (bpf_map_lookup_elem(cfd, &zero, ro)) {
+		msg("cannot read the guard's configuration: %s", strerror(errno));
+		goto out;
 	}
+	s->magic = MG_SNAP_MAGIC;
+	s->size = sizeof(*s);
+	memcpy(&s->cfg, ro, sizeof(s->cfg));
 	/* One file key per admitted module; the signed part's key is its twin. */
 	for (void *prev = NULL; bpf_map_get_next_key(afd, prev, &next) == 0; prev = &key) {
 		key = next;
-		admitted += key.kind == MG_KEY_FILE;
+		s->admitted += key.kind == MG_KEY_FILE;
 	}
-	printf("guard: running\n");
-	printf("mode: %s\n", cfg.mode == MG_MODE_PERMISSIVE ? "permissive" : "enforce");
-	printf("trust_kernel_keys: %s\n", cfg.trust_kernel_keys ? "yes" : "no");
-	printf("loader_only: %s\n", cfg.loader_only ? "yes" : "no");
-	printf("kernel_module_sig: %s\n", cfg.kernel_modsig ? "yes" : "no");
-	printf("kernel_digest: %s\n",
-	       cfg.kernel_digest ? "yes (admission by the kernel's digest of the signed part)" :
-				   "no (admission by the file's SHA-256)");
-	{
-		char driver[64];
-		long min = ahash_minsize();
-
-		if (min > 0 && fast_sha256(driver, sizeof(driver)))
-			printf("kernel_hash: %s (IMA's ahash path, files of %ld bytes and more)\n",
-			       driver, min);
-		else if (min < 0)
-			printf("kernel_hash: IMA's boot-time transform (no ahash path in this "
-			       "kernel's IMA)\n");
-		else
-			printf("kernel_hash: IMA's boot-time transform\n");
-	}
-	printf("trusted_binary: dev %u:%u ino %llu\n", (unsigned)(cfg.trusted_dev >> 20),
-	       (unsigned)(cfg.trusted_dev & 0xfffff), (unsigned long long)cfg.trusted_ino);
-	printf("admitted: %u\n", admitted);
-	printf("allowed: %llu\ndenied: %llu\nwould_deny: %llu\ndeferred: %llu\n"
-	       "events_dropped: %llu\ntrusted_execs: %llu\n",
-	       (unsigned long long)stat_sum(sfd, MG_STAT_ALLOWED),
-	       (unsigned long long)stat_sum(sfd, MG_STAT_DENIED),
-	       (unsigned long long)stat_sum(sfd, MG_STAT_WOULD_DENY),
-	       (unsigned long long)stat_sum(sfd, MG_STAT_DEFERRED),
-	       (unsigned long long)stat_sum(sfd, MG_STAT_DROPPED),
-	       (unsigned long long)stat_sum(sfd, MG_STAT_TAGGED));
-	print_prog_stats();
+	for (__u32 i = 0; i < MG_STAT__MAX; i++)
+		s->stats[i] = stat_sum(sfd, i);
 	for (__u32 i = 0; i < MG_RECENT_MAX; i++)
-		if (bpf_map_lookup_elem(rfd, &i, &ev[n]) == 0 && ev[n].ts_ns)
-			n++;
-	qsort(ev, n, sizeof(ev[0]), cmp_seq);
-	/* One policy set both objects' mode at one start. */
-	protect_status(cfg.mode != MG_MODE_PERMISSIVE);
-	printf("recent:\n");
-	for (unsigned i = 0; i < n; i++) {
-		fmt_event(&ev[i], line, sizeof(line), false);
-		printf("  %s\n", line);
+		if (bpf_map_lookup_elem(rfd, &i, &s->recent[s->nrecent]) == 0 &&
+		    s->recent[s->nrecent].ts_ns)
+			s->nrecent++;
+	protect_snapshot(s);
+	snap_progs(s);
+	if (write_all(STDOUT_FILENO, s, sizeof(*s))) {
+		msg("writing the snapshot: %s", strerror(errno));
+		goto out;
 	}
-	return EXIT_OK;
+	ret = EXIT_OK;
+out:
+	free(s);
+	close(cfd);
+	if (sfd >= 0)
+		close(sfd);
+	if (afd >= 0)
+		close(afd);
+	if (rfd >= 0)
+		close(rfd);
+	return ret;
 }
 
 static volatile sig_atomic_t stop;
@@ -758,76 +516,77 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-static int log_event(void *ctx, void *data, size_t size)
+static int emit_event(void *ctx, void *data, size_t size)
 {
-	const struct mg_event *e = data;
-	/*
-	 * The longest line: 128 bytes of names and punctuation, then at
-	 * most 10 + 20 (seq, ts_ns), 10 + 21 + 16 (decision, rule, hook),
-	 * 10 + 10 (pid, uid), 15 + 63 (comm, file), 64 (sha256), 135
-	 * (signed_digest, sha512) and 43 (signer): 545.  Room to spare, so that
-	 * no line is ever cut short into invalid JSON.
-	 */
-	char line[1024];
+	struct mg_event e = { 0 };
 
-	_Static_assert(sizeof(line) > 128 + 10 + 20 + 10 + 21 + 16 + 10 + 10 + (MG_COMM_LEN - 1) +
-					      (MG_NAME_LEN - 1) + 2 * MG_HASH_LEN +
-					      (7 + 2 * MG_DIGEST_MAX) + (MG_SIGNER_LEN - 1),
-		       "an audit line fits");
-	if (size < sizeof(*e))
-		return 0;
-	fmt_event(e, line, sizeof(line), true);
-	puts(line);
-	fflush(stdout);
-	syslog(e->decision == MG_ALLOW || e->decision == MG_DEFERRED ? LOG_INFO : LOG_WARNING, "%s",
-	       line);
+	memcpy(&e, data, size < sizeof(e) ? size : sizeof(e));
+	if (write_all(STDOUT_FILENO, &e, sizeof(e)))
+		stop = 1;
 	return 0;
 }
 
-static int guard_log(int argc, char *argv[])
+/* Whether whoever reads stdout has gone (a pipe's reader closed it). */
+static bool reader_gone(void)
+{
+	struct pollfd p = { .fd = STDOUT_FILENO, .events = 0 };
+
+	return poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP | POLLNVAL));
+}
+
+/*
+ * guard events [--timeout SEC]: the guard's event ring, as raw struct
+ * mg_event records on stdout, until the timeout, a signal or the reader
+ * closing its end.
+ */
+static int guard_events(int argc, char *argv[])
 {
 	struct ring_buffer *rb;
 	long timeout = -1;
 	time_t end = 0;
-	int fd;
+	int fd, ret = EXIT_OK;
 
 	for (int i = 2; i < argc; i++) {
 		if (!strcmp(argv[i], "--timeout") && i + 1 < argc) {
 			char *e;
 
+			errno = 0;
 			timeout = strtol(argv[++i], &e, 10);
-			if (*e || timeout < 0) {
+			if (errno || e == argv[i] || *e || timeout < 0) {
 				msg("--timeout: expected seconds, found \"%s\"", argv[i]);
 				return EXIT_USAGE;
 			}
 		} else {
-			msg("guard log: unexpected argument \"%s\"", argv[i]);
+			msg("guard events: unexpected argument \"%s\"", argv[i]);
 			return EXIT_USAGE;
 		}
 	}
 	fd = guard_map_open("events");
 	if (fd < 0)
-		return EXIT_USAGE;
-	rb = ring_buffer__new(fd, log_event, NULL, NULL);
+		return EXIT_DENIED;
+	rb = ring_buffer__new(fd, emit_event, NULL, NULL);
 	if (!rb) {
 		msg("cannot read the guard's event ring: %s", strerror(errno));
+		close(fd);
 		return EXIT_USAGE;
 	}
-	openlog("modguard", LOG_PID, LOG_AUTHPRIV);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	signal(SIGPIPE, SIG_IGN);
 	if (timeout >= 0)
 		end = time(NULL) + timeout;
-	while (!stop && (!end || time(NULL) < end)) {
+	while (!stop && (!end || time(NULL) < end) && !reader_gone()) {
 		int r = ring_buffer__poll(rb, 200);
 
 		if (r < 0 && r != -EINTR) {
 			msg("reading events: %s", strerror(-r));
+			ret = EXIT_USAGE;
 			break;
 		}
 	}
 	ring_buffer__free(rb);
-	return EXIT_OK;
+	close(fd);
+	return ret;
 }
 
 /*
@@ -855,10 +614,10 @@ int cmd_guard(int argc, char *argv[])
 		return guard_start(boot);
 	if (argc >= 2 && !strcmp(argv[1], "fallback") && (argc == 2 || boot))
 		return guard_fallback(boot);
-	if (argc >= 2 && !strcmp(argv[1], "status") && argc == 2)
-		return guard_status();
-	if (argc >= 2 && !strcmp(argv[1], "log"))
-		return guard_log(argc, argv);
-	msg("usage: guard start [--boot] | fallback [--boot] | status | log [--timeout SEC]");
+	if (argc >= 2 && !strcmp(argv[1], "dump") && argc == 2)
+		return guard_dump();
+	if (argc >= 2 && !strcmp(argv[1], "events"))
+		return guard_events(argc, argv);
+	msg("usage: guard start [--boot] | fallback [--boot] | dump | events [--timeout SEC]");
 	return EXIT_USAGE;
 }

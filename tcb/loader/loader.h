@@ -25,24 +25,7 @@ enum {
 #define TRUST_DIR MODGUARD_SYSCONFDIR "/trust.d"
 #define DENY_LIST MODGUARD_SYSCONFDIR "/deny.list"
 
-enum fallback { FALLBACK_MODULES_DISABLED = 0, FALLBACK_NONE = 1 };
-
-#define POLICY_PROTECT_MAX 64
-
-struct policy {
-	bool permissive;
-	bool trust_kernel_keys;
-	bool loader_only;
-	/* Let IMA hash with the accelerated SHA-256 driver (guard start). */
-	bool fast_kernel_hash;
-	enum fallback fallback;
-	/* "protect = PATH" lines (repeatable): added to the protected set. */
-	char *protect[POLICY_PROTECT_MAX];
-	unsigned n_protect;
-};
-
-/* Parse path into p (defaults when the file does not exist).  0, or -1 after printing file:line. */
-int policy_load(const char *path, struct policy *p);
+#include "policy.h"
 
 /*
  * Trust store: trust.d (or, with narrow, MODGUARD_SYSCONFDIR/NAME) plus the

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "loader.h"
+#include "policy.h"
 
 #define POLICY_MAX_LINE 256
 
@@ -40,17 +40,26 @@ static int parse_bool(const char *v, bool *out)
 	return -1;
 }
 
-int policy_load(const char *path, struct policy *p)
+static void policy_defaults(struct policy *p)
 {
-	char line[POLICY_MAX_LINE + 2];
-	unsigned seen = 0, lineno = 0;
-	FILE *f;
-	int ret = -1;
-
 	*p = (struct policy){ .trust_kernel_keys = true,
 			      .fast_kernel_hash = true,
 			      .fallback = FALLBACK_MODULES_DISABLED };
+}
 
+void policy_free(struct policy *p)
+{
+	for (unsigned i = 0; i < p->n_protect; i++)
+		free(p->protect[i]);
+	p->n_protect = 0;
+}
+
+int policy_load(const char *path, struct policy *p)
+{
+	FILE *f;
+	int ret;
+
+	policy_defaults(p);
 	f = fopen(path, "re");
 	if (!f) {
 		if (errno == ENOENT)
@@ -58,14 +67,32 @@ int policy_load(const char *path, struct policy *p)
 		msg("%s: %s", path, strerror(errno));
 		return -1;
 	}
-	while (fgets(line, sizeof(line), f)) {
+	ret = policy_parse(f, path, p);
+	fclose(f);
+	return ret;
+}
+
+int policy_parse(FILE *f, const char *path, struct policy *p)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	unsigned seen = 0, lineno = 0;
+	int ret = -1;
+
+	policy_defaults(p);
+	while ((n = getline(&line, &cap, f)) > 0) {
 		char *k, *v, *eq, *hash;
 		unsigned bit;
 		bool b;
 
 		lineno++;
-		if (!strchr(line, '\n') && !feof(f)) {
+		if (n > POLICY_MAX_LINE + 1 || (n == POLICY_MAX_LINE + 1 && line[n - 1] != '\n')) {
 			msg("%s:%u: line longer than %d characters", path, lineno, POLICY_MAX_LINE);
+			goto out;
+		}
+		if (memchr(line, 0, (size_t)n)) {
+			msg("%s:%u: a NUL byte (not a text file?)", path, lineno);
 			goto out;
 		}
 		hash = strchr(line, '#');
@@ -154,6 +181,8 @@ int policy_load(const char *path, struct policy *p)
 	}
 	ret = 0;
 out:
-	fclose(f);
+	free(line);
+	if (ret)
+		policy_free(p);
 	return ret;
 }

@@ -41,6 +41,7 @@
 #include "protect.h"
 #include "protect.skel.h"
 #include "selfprotect.h"
+#include "snapshot.h"
 
 #ifndef MODGUARD_BINDIR
 #define MODGUARD_BINDIR "/usr/bin"
@@ -1194,14 +1195,7 @@ out:
 	return ret;
 }
 
-/* ---- Status ----------------------------------------------------------- */
-
-static const char *const rule_names[MG_PR__MAX] = {
-	[MG_PR_WRITE] = "write",       [MG_PR_NAMESPACE] = "namespace", [MG_PR_ATTR] = "attributes",
-	[MG_PR_MOUNT] = "mount",       [MG_PR_BLOCKDEV] = "blockdev",	[MG_PR_BPF] = "bpf",
-	[MG_PR_LOCKDOWN] = "lockdown", [MG_PR_KEXEC] = "kexec",		[MG_PR_SYSCTL] = "sysctl",
-	[MG_PR_EXEC] = "exec",
-};
+/* ---- Status (served raw: snapshot.h) ------------------------------------ */
 
 static unsigned map_count(const char *name)
 {
@@ -1221,7 +1215,7 @@ static unsigned map_count(const char *name)
 	return n;
 }
 
-int protect_status(bool enforce)
+void protect_snapshot(struct mg_snapshot *s)
 {
 	char path[PATH_MAX];
 	int ncpu = libbpf_num_possible_cpus(), fd;
@@ -1229,29 +1223,25 @@ int protect_status(bool enforce)
 	snprintf(path, sizeof(path), "%s/stats", MG_PROTECT_PIN_DIR);
 	fd = bpf_obj_get(path);
 	if (fd < 0 || ncpu <= 0) {
-		printf("protection: not running (%s: %s)\n", path, strerror(errno));
-		return -1;
+		s->protect_err = fd < 0 ? errno : EINVAL;
+		if (fd >= 0)
+			close(fd);
+		return;
 	}
-	printf("protection: %s, %u inodes, %u devices, %u BPF objects\n",
-	       enforce ? "locked" : "permissive (counts what it would refuse, refuses nothing)",
-	       map_count("inodes"), map_count("devices"), map_count("ids"));
+	s->protect_inodes = map_count("inodes");
+	s->protect_devices = map_count("devices");
+	s->protect_ids = map_count("ids");
 	snprintf(path, sizeof(path), "%s/link_protect_file_permission", MG_PROTECT_PIN_DIR);
-	printf("write hook: %s\n",
-	       access(path, F_OK) == 0 ?
-		       "attached (files were open for writing before the lock)" :
-		       "not needed (nothing was open for writing before the lock)");
-	printf("protection %s:", enforce ? "refused" : "would refuse");
+	s->write_hook = access(path, F_OK) == 0;
 	for (__u32 r = 0; r < MG_PR__MAX; r++) {
 		__u64 vals[ncpu], sum = 0;
 
 		if (bpf_map_lookup_elem(fd, &r, vals) == 0)
 			for (int i = 0; i < ncpu; i++)
 				sum += vals[i];
-		printf(" %s %llu", rule_names[r], (unsigned long long)sum);
+		s->protect_stats[r] = sum;
 	}
-	printf("\n");
 	close(fd);
-	return 0;
 }
 
 /* ---- Maintenance: trust-add --------------------------------------------- */

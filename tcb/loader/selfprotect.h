@@ -16,12 +16,13 @@ struct btf;
 /* btf: the kernel's, as guard start parsed it (NULL: unreadable). */
 int protect_start(const struct policy *pol, const struct btf *btf);
 
+struct mg_snapshot;
 /*
- * Lines for `guard status`: the protected set's size and refusals per rule;
- * with enforce false (policy mode = permissive) what it would have refused.
- * 0, or -1 if not running.
+ * For `guard dump`: the protected set's size, the write hook and refusals
+ * per rule (counted, not refused, under mode = permissive); protect_err set
+ * when the self-protection is not running.
  */
-int protect_status(bool enforce);
+void protect_snapshot(struct mg_snapshot *s);
 
 /*
  * The kernel's identity of PATH (follow: through a last symlink): its
