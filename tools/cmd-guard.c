@@ -14,6 +14,7 @@
 #include "commands.h"
 #include "common.h"
 #include "exec.h"
+#include "guard-check.h"
 #include "guard-view.h"
 
 const char *mg_loader_path(void)
@@ -101,8 +102,11 @@ int cmd_guard(int argc, char *argv[])
 		return mg_guard_log(argc, argv);
 	if (!strcmp(verb, "tune") && argc == 2)
 		return mg_fast_kernel_hash();
+	if (!strcmp(verb, "check"))
+		return mg_guard_check(argc, argv);
 	fprintf(help ? stdout : stderr,
 		"Usage: modguard guard start [--boot] | fallback [--boot] | status | log [--timeout SEC] | tune\n"
+		"       modguard guard check [--kernel KVER | VMLINUX]\n"
 		"  start     load, attach and pin the BPF LSM guard (policy from %s/policy);\n"
 		"            if it cannot, apply the policy's fallback (--boot: in two steps);\n"
 		"            then tune\n"
@@ -110,7 +114,9 @@ int cmd_guard(int argc, char *argv[])
 		"  status    mode, counters and recent decisions\n"
 		"  log       stream decisions as JSON lines (and to syslog)\n"
 		"  tune      let IMA hash modules with the fastest SHA-256 driver (policy\n"
-		"            fast_kernel_hash); speed only, the guard decides the same\n",
+		"            fast_kernel_hash); speed only, the guard decides the same\n"
+		"  check     will the guard start on this kernel (or KVER's image, or a\n"
+		"            vmlinux or BTF file), in which mode; exit 0 yes, 1 no\n",
 		MODGUARD_SYSCONFDIR);
 	return help ? EXIT_OK : EXIT_USAGE;
 }

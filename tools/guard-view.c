@@ -95,7 +95,8 @@ void mg_event_format(const struct mg_event *e, char *out, size_t len, bool json)
 {
 	char h[2 * MG_HASH_LEN + 1] = "", dg[8 + 2 * MG_DIGEST_MAX + 1] = "";
 	char comm[MG_COMM_LEN + 1], file[MG_NAME_LEN + 1], signer[MG_SIGNER_LEN + 1];
-	const char *rule = e->rule < MG_RULE__MAX && rule_names[e->rule] ? rule_names[e->rule] : "?";
+	const char *rule = e->rule < MG_RULE__MAX && rule_names[e->rule] ? rule_names[e->rule] :
+									   "?";
 	const char *dec = e->decision < 4 ? decision_names[e->decision] : "?";
 	const char *hook =
 		e->hook < sizeof(hook_names) / sizeof(hook_names[0]) ? hook_names[e->hook] : "?";

@@ -7,7 +7,8 @@
  * Hooks and default decisions (every program returns only 0 or -EPERM, and
  * passes through a non-zero verdict of an earlier LSM):
  *
- *   guard_kernel_read_file  lsm.s/kernel_read_file, READING_MODULE (finit_module)
+ *   guard_kernel_read_file  lsm.s/kernel_read_file, READING_MODULE (finit_module;
+ *                           and READING_MODULE_COMPRESSED where the kernel has it)
  *       Marks the task as loading a module.  When the kernel will check the
  *       module's signature and the guard reads the digest it takes
  *       (guard_pkcs7_verify), allows and leaves the decision to
@@ -81,6 +82,16 @@ struct public_key_signature {
 	__u8 *digest;
 	__u32 digest_size;
 	const char *hash_algo;
+} __attribute__((preserve_access_index));
+
+/*
+ * 7.0 and later (ML-DSA): the signature holds m, the message the algorithm
+ * takes, and m_size.  Unless algo_takes_data, m is the digest as before.
+ */
+struct public_key_signature___m {
+	__u8 *m;
+	__u32 m_size;
+	bool algo_takes_data;
 } __attribute__((preserve_access_index));
 
 struct pkcs7_signed_info {
@@ -273,6 +284,22 @@ static __always_inline bool hash_hinted(struct file *file)
 	return bpf_map_lookup_elem(&admitted, &key) != NULL;
 }
 
+/*
+ * A module file the kernel reads: READING_MODULE, and on 7.0 and later
+ * READING_MODULE_COMPRESSED, the compressed file that
+ * finit_module(MODULE_INIT_COMPRESSED_FILE) reads before decompressing it.
+ * The guard hashes the file either way (the bytes on disk, as admission
+ * recorded them); missing the second id would let such a load skip the
+ * decision.
+ */
+static __always_inline bool module_read(enum kernel_read_file_id id)
+{
+	if (id == bpf_core_enum_value(enum kernel_read_file_id, READING_MODULE))
+		return true;
+	return bpf_core_enum_value_exists(enum kernel_read_file_id, READING_MODULE_COMPRESSED) &&
+	       id == bpf_core_enum_value(enum kernel_read_file_id, READING_MODULE_COMPRESSED);
+}
+
 SEC("lsm.s/kernel_read_file")
 int BPF_PROG(guard_kernel_read_file, struct file *file, enum kernel_read_file_id id, bool contents,
 	     int ret)
@@ -285,7 +312,7 @@ int BPF_PROG(guard_kernel_read_file, struct file *file, enum kernel_read_file_id
 
 	if (ret)
 		return ret;
-	if (id != bpf_core_enum_value(enum kernel_read_file_id, READING_MODULE))
+	if (!module_read(id))
 		return 0;
 
 	event_init(&e, MG_HOOK_READ_FILE);
@@ -364,7 +391,9 @@ int BPF_PROG(guard_kernel_load_data, enum kernel_load_data_id id, bool contents,
 
 	if (ret)
 		return ret;
-	if (id != bpf_core_enum_value(enum kernel_load_data_id, LOADING_MODULE))
+	if (id != bpf_core_enum_value(enum kernel_load_data_id, LOADING_MODULE) &&
+	    !(bpf_core_enum_value_exists(enum kernel_load_data_id, LOADING_MODULE_COMPRESSED) &&
+	      id == bpf_core_enum_value(enum kernel_load_data_id, LOADING_MODULE_COMPRESSED)))
 		return 0;
 
 	event_init(&e, MG_HOOK_LOAD_DATA);
@@ -432,8 +461,19 @@ int BPF_PROG(guard_pkcs7_verify, struct pkcs7_message *pkcs7, enum key_being_use
 	if (!si || BPF_CORE_READ(si, next) || BPF_CORE_READ(si, authattrs))
 		return 0;
 	sig = BPF_CORE_READ(si, sig);
-	digest = BPF_CORE_READ(sig, digest);
-	size = BPF_CORE_READ(sig, digest_size);
+	if (bpf_core_field_exists(sig->digest)) {
+		digest = BPF_CORE_READ(sig, digest);
+		size = BPF_CORE_READ(sig, digest_size);
+	} else {
+		struct public_key_signature___m *sm = (void *)sig;
+
+		/* The whole message, not a digest (ML-DSA): no admission by digest. */
+		if (bpf_core_field_exists(sm->algo_takes_data) &&
+		    BPF_CORE_READ_BITFIELD_PROBED(sm, algo_takes_data))
+			return 0;
+		digest = BPF_CORE_READ(sm, m);
+		size = BPF_CORE_READ(sm, m_size);
+	}
 	if (!digest ||
 	    bpf_probe_read_kernel_str(name, sizeof(name), BPF_CORE_READ(sig, hash_algo)) != 7)
 		return 0;

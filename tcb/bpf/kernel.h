@@ -17,12 +17,16 @@ enum kernel_read_file_id {
 	READING_MODULE = 2,
 	READING_KEXEC_IMAGE = 3,
 	READING_KEXEC_INITRAMFS = 4,
+	/* 7.0 and later: finit_module(MODULE_INIT_COMPRESSED_FILE) reads the
+	 * compressed file with this id.  Used only where it exists (CO-RE). */
+	READING_MODULE_COMPRESSED = 7,
 };
 
 enum kernel_load_data_id {
 	LOADING_MODULE = 2,
 	LOADING_KEXEC_IMAGE = 3,
 	LOADING_KEXEC_INITRAMFS = 4,
+	LOADING_MODULE_COMPRESSED = 8, /* where it exists (CO-RE), as LOADING_MODULE */
 };
 
 struct super_block {

@@ -564,6 +564,25 @@ int BPF_PROG(protect_inode_remove_acl, void *idmap, struct dentry *dentry, const
 	return ret ? ret : attr_change(dentry);
 }
 
+/*
+ * file_setattr(2) (6.17 and later): the attributes FS_IOC_FSSETXATTR sets,
+ * without an ioctl: the append-only and immutable flags among them.
+ * Refused on a protected object, and on an ancestor, whose flags stay as
+ * they are, exactly as the ioctl.  Loaded where the kernel has the hook.
+ */
+SEC("lsm/inode_file_setattr")
+int BPF_PROG(protect_inode_file_setattr, struct dentry *dentry, void *fa, int ret)
+{
+	if (ret)
+		return ret;
+	if (trusted_task())
+		return 0;
+	if (dentry_guarded(dentry) ||
+	    (inode_flags(BPF_CORE_READ(dentry, d_inode)) & MG_PROT_ANCESTOR))
+		return refuse(MG_PR_ATTR);
+	return 0;
+}
+
 /* ---- ioctl and mmap --------------------------------------------------- */
 
 static __always_inline int ioctl_check(struct file *file, unsigned int cmd)
@@ -891,11 +910,8 @@ static __always_inline bool calls_send_signal(struct bpf_prog *prog)
 	return c.found;
 }
 
-SEC("lsm/bpf")
-int BPF_PROG(protect_bpf, int cmd, union bpf_attr *attr, unsigned int size, int ret)
+static __always_inline int bpf_cmd(int cmd, union bpf_attr *attr)
 {
-	if (ret)
-		return ret;
 	switch (cmd) {
 	case BPF_PROG_GET_FD_BY_ID:
 		if (id_protected(MG_ID_PROG, BPF_CORE_READ(attr, prog_id)) && !trusted_task())
@@ -914,6 +930,25 @@ int BPF_PROG(protect_bpf, int cmd, union bpf_attr *attr, unsigned int size, int 
 		break;
 	}
 	return 0;
+}
+
+SEC("lsm/bpf")
+int BPF_PROG(protect_bpf, int cmd, union bpf_attr *attr, unsigned int size, int ret)
+{
+	return ret ? ret : bpf_cmd(cmd, attr);
+}
+
+/*
+ * The same where the hook has a fourth argument, whether the kernel itself
+ * makes the call (7.0 and later): ret comes after it.  User space loads the
+ * one whose layout the kernel's BTF has (kmodel.c).  A call by the kernel
+ * is checked too: it acts for a task, and the ids are ours either way.
+ */
+SEC("lsm/bpf")
+int BPF_PROG(protect_bpf_kernel, int cmd, union bpf_attr *attr, unsigned int size, bool kernel,
+	     int ret)
+{
+	return ret ? ret : bpf_cmd(cmd, attr);
 }
 
 /*

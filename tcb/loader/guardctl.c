@@ -29,6 +29,7 @@
 #include "loader.h"
 #include "selfprotect.h"
 #include "snapshot.h"
+#include "kmodel.h"
 
 #define BPF_FS_MAGIC_ 0xcafe4a11
 #define LSM_LIST "/sys/kernel/security/lsm"
@@ -186,10 +187,31 @@ static void fallback(const struct policy *p, bool boot)
 	msg("WARNING: guard not running: set module.sig_enforce = 1, only modules the kernel's own keys verify can load; kernel.modules_disabled = 1 follows once the boot-time modules are loaded (modguard-fallback.service)");
 }
 
-/* Whether the kernel's BTF (btf may be NULL: unreadable) has NAME of KIND. */
-static bool btf_has(const struct btf *btf, const char *name, __u32 kind)
+/*
+ * The kernel model's findings, as messages: "guard start: ..." for each
+ * degradation and each thing missing.  0, or -1 when enforcement is
+ * impossible on this kernel.
+ */
+int kmodel_report(const struct btf *btf, struct bpf_object *guard, struct bpf_object *protect)
 {
-	return btf && btf__find_by_name_kind(btf, name, kind) > 0;
+	struct mg_kmodel *m = calloc(1, sizeof(*m));
+	int r;
+
+	if (!m) {
+		msg("out of memory");
+		return -1;
+	}
+	r = mg_kmodel_check(btf, guard, protect, m);
+	for (char *l = m->text, *e; *l; l = e + 1) {
+		e = strchr(l, '\n');
+		if (!e)
+			break;
+		*e = 0;
+		if (strncmp(l, "note: ", 6) || getenv("MODGUARD_DEBUG"))
+			msg("kernel model: %s", l);
+	}
+	free(m);
+	return r;
 }
 
 static int pin_all(struct guard_bpf *skel)
@@ -328,20 +350,16 @@ static int guard_start(bool boot)
 	skel->rodata->cfg.kernel_modsig = access(SIG_ENFORCE, F_OK) == 0;
 	/* Parsed once, for the guard and the self-protection: a few MB, tens of milliseconds. */
 	btf = btf__load_vmlinux_btf();
-	/* The audit of the kernel's own verdict needs module_sig_check() in BTF. */
-	if (!btf_has(btf, "module_sig_check", BTF_KIND_FUNC))
-		bpf_program__set_autoload(skel->progs.guard_module_sig_check, false);
 	/*
-	 * Reading the digest the kernel takes for its own signature check needs
-	 * pkcs7_verify() and the PKCS#7 types in BTF.  Without them the guard
-	 * hashes each module file itself, as bpf_ima_file_hash() gives it.
+	 * Every assumption the programs make about this kernel, checked against
+	 * its BTF (kmodel.c): the variant that fits is loaded, a degraded mode
+	 * is said, and what makes enforcement impossible fails the start.
 	 */
-	skel->rodata->cfg.kernel_digest = btf_has(btf, "pkcs7_verify", BTF_KIND_FUNC) &&
-					  btf_has(btf, "pkcs7_message", BTF_KIND_STRUCT) &&
-					  btf_has(btf, "pkcs7_signed_info", BTF_KIND_STRUCT) &&
-					  btf_has(btf, "public_key_signature", BTF_KIND_STRUCT);
-	if (!skel->rodata->cfg.kernel_digest)
-		bpf_program__set_autoload(skel->progs.guard_pkcs7_verify, false);
+	if (kmodel_report(btf, skel->obj, NULL)) {
+		ret = EXIT_DENIED;
+		goto fail;
+	}
+	skel->rodata->cfg.kernel_digest = bpf_program__autoload(skel->progs.guard_pkcs7_verify);
 
 	phase("guard start: policy, open");
 	if (guard_bpf__load(skel)) {

@@ -1023,50 +1023,6 @@ static int attach_pin(struct bpf_program *p)
  * kernel that has neither layout fails the start, and the guard fails
  * closed: a program reading the wrong argument would protect nothing.
  */
-static int hook_nargs(const struct btf *btf, const char *func)
-{
-	const struct btf_type *t;
-	int id = btf__find_by_name_kind(btf, func, BTF_KIND_FUNC);
-
-	if (id <= 0 || !(t = btf__type_by_id(btf, id)) || !(t = btf__type_by_id(btf, t->type)) ||
-	    !btf_is_func_proto(t))
-		return -1;
-	return btf_vlen(t);
-}
-
-static int choose_layouts(struct protect_bpf *skel, const struct btf *btf)
-{
-	bool acl;
-	int n, sa, ra;
-
-	if (!btf) {
-		msg("self-protection: cannot read the kernel's BTF");
-		return -1;
-	}
-	n = hook_nargs(btf, "bpf_lsm_inode_setattr");
-	sa = hook_nargs(btf, "bpf_lsm_inode_set_acl");
-	ra = hook_nargs(btf, "bpf_lsm_inode_remove_acl");
-	acl = sa == 4 && ra == 3;
-	if (!acl && (sa >= 0 || ra >= 0)) {
-		msg("self-protection: the kernel's inode_set_acl/inode_remove_acl hooks have %d/%d "
-		    "arguments, not the known 4/3",
-		    sa, ra);
-		return -1;
-	}
-	if (n != 2 && n != 3) {
-		msg("self-protection: the kernel's inode_setattr hook has %d arguments, "
-		    "neither of the known layouts (2 or 3)",
-		    n);
-		return -1;
-	}
-	bpf_program__set_autoload(skel->progs.protect_inode_setattr, n == 2);
-	bpf_program__set_autoload(skel->progs.protect_inode_setattr_idmap, n == 3);
-	/* Before 6.2 ACLs are xattrs, and protect_inode_setxattr refuses them. */
-	bpf_program__set_autoload(skel->progs.protect_inode_set_acl, acl);
-	bpf_program__set_autoload(skel->progs.protect_inode_remove_acl, acl);
-	return 0;
-}
-
 int protect_start(const struct policy *pol, const struct btf *btf)
 {
 	struct protect_bpf *skel;
@@ -1107,7 +1063,8 @@ int protect_start(const struct policy *pol, const struct btf *btf)
 	if (!skel->rodata->cfg.send_signal_off)
 		msg("WARNING: /proc/kallsyms hides bpf_send_signal: programs calling it are not refused");
 	phase("self-protection: bpf_send_signal in /proc/kallsyms");
-	if (choose_layouts(skel, btf))
+	/* Layouts and members, against the kernel's BTF (kmodel.c). */
+	if (kmodel_report(btf, NULL, skel->obj))
 		goto out;
 	if (protect_bpf__load(skel)) {
 		msg("self-protection: cannot load its BPF programs: %s", strerror(errno));

@@ -13,6 +13,9 @@
  * 0, or -1 after a message saying what failed.
  */
 struct btf;
+struct bpf_object;
+/* The kernel model's findings as messages (kmodel.h): 0, or -1 when enforcement is impossible. */
+int kmodel_report(const struct btf *btf, struct bpf_object *guard, struct bpf_object *protect);
 /* btf: the kernel's, as guard start parsed it (NULL: unreadable). */
 int protect_start(const struct policy *pol, const struct btf *btf);
 

@@ -184,8 +184,8 @@ static void test_nul_and_crlf(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults),	  cmocka_unit_test(test_every_key),
-		cmocka_unit_test(test_errors),		  cmocka_unit_test(test_long_lines),
+		cmocka_unit_test(test_defaults),      cmocka_unit_test(test_every_key),
+		cmocka_unit_test(test_errors),	      cmocka_unit_test(test_long_lines),
 		cmocka_unit_test(test_protect_limit), cmocka_unit_test(test_nul_and_crlf),
 	};
 
