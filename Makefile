@@ -40,6 +40,8 @@ check-vm: all
 	tests/vm/run-all
 	tests/vm/on-6.12 tests/vm/run-all
 	tests/vm/on-6.12 tests/vm/attacks/run-suite
+	tests/vm/on-kernel trixie tests/vm/run tests/vm/guard-smoke.sh
+	tests/vm/on-kernel sid tests/vm/run tests/vm/guard-smoke.sh
 	tests/vm/attacks/run-suite
 	tests/vm/run --system
 	tests/vm/demo

@@ -431,7 +431,7 @@ int mg_kmodel_check(const struct btf *kbtf, struct bpf_object *guard, struct bpf
 	}
 	id = kernel_enum(kbtf, "kernel_read_file_id");
 	m->read_compressed_id = id > 0 && has_enumerator(kbtf, id, "READING_MODULE_COMPRESSED");
-	if (m->read_compressed_id)
+	if (m->read_compressed_id && guard)
 		note(m, MG_KM_INFO,
 		     "the kernel reads compressed modules as READING_MODULE_COMPRESSED: decided "
 		     "as READING_MODULE");
