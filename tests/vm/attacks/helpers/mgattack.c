@@ -17,6 +17,7 @@
  *   link A B | symlink TARGET L | mkdir D | mknod-blk F MAJ MIN | create F
  *   chmod F | chown F | utimes F | setxattr F NAME [VALUE] | removexattr F NAME
  *   setflags F | fssetxattr F | ioctl-raw F CMD
+ *   file-setattr F         file_setattr(2) with FS_XFLAG_APPEND (no ioctl)
  *   iouring-write F        IORING_OP_OPENAT for write, then IORING_OP_WRITE
  *   splice F | copy-range F SRC | sendfile F SRC   (each opens F for writing)
  *   prelock F OUT          open F rdwr and map it, wait for SIGUSR1, then try
@@ -1392,6 +1393,19 @@ int main(int argc, char **argv)
 
 			TRY("ioctl", ioctl(fd, strtoul(b, NULL, 0), &arg));
 		}
+		return okay();
+	}
+	if (!strcmp(c, "file-setattr")) {
+		/* file_setattr(2) (6.17 and later, x86-64 469; file_getattr 468):
+		 * FS_XFLAG_APPEND without an ioctl. */
+		struct {
+			__u64 fa_xflags;
+			__u32 fa_extsize, fa_nextents, fa_projid, fa_cowextsize;
+		} fa = { 0 };
+
+		syscall(468, AT_FDCWD, a, &fa, sizeof(fa), 0);
+		fa.fa_xflags |= FS_XFLAG_APPEND;
+		TRY("file_setattr", syscall(469, AT_FDCWD, a, &fa, sizeof(fa), 0));
 		return okay();
 	}
 	if (!strcmp(c, "iouring-write"))
