@@ -115,7 +115,8 @@ static uint8_t *unpack(const uint8_t *in, size_t inlen, int kind, size_t *outlen
 				if (r != LZMA_OK && !done)
 					break;
 				if (!done && len == cap) {
-					uint8_t *n = cap < MAX_VMLINUX ? realloc(out, cap * 2) : NULL;
+					uint8_t *n = cap < MAX_VMLINUX ? realloc(out, cap * 2) :
+									 NULL;
 
 					if (!n)
 						break;
@@ -142,7 +143,8 @@ static uint8_t *unpack(const uint8_t *in, size_t inlen, int kind, size_t *outlen
 				if (r != Z_OK && !done)
 					break;
 				if (!done && len == cap) {
-					uint8_t *n = cap < MAX_VMLINUX ? realloc(out, cap * 2) : NULL;
+					uint8_t *n = cap < MAX_VMLINUX ? realloc(out, cap * 2) :
+									 NULL;
 
 					if (!n)
 						break;
@@ -198,7 +200,11 @@ static struct btf *file_btf(const char *path)
 	static const struct {
 		const char *magic;
 		size_t len;
-	} magics[] = { { "\x28\xb5\x2f\xfd", 4 }, { "\xfd" "7zXZ\0", 6 }, { "\x1f\x8b\x08", 3 } };
+	} magics[] = { { "\x28\xb5\x2f\xfd", 4 },
+		       { "\xfd"
+			 "7zXZ\0",
+			 6 },
+		       { "\x1f\x8b\x08", 3 } };
 	uint8_t *buf = NULL;
 	size_t len = 0;
 	struct btf *btf = NULL;
@@ -258,7 +264,8 @@ static void config_notes(const char *kver)
 {
 	char path[PATH_MAX], line[512];
 	FILE *f = NULL;
-	const char *const dirs[][2] = { { "/boot/config-", "" }, { "/usr/lib/modules/", "/config" } };
+	const char *const dirs[][2] = { { "/boot/config-", "" },
+					{ "/usr/lib/modules/", "/config" } };
 	bool bpf_lsm = false, in_default = false, seen = false;
 
 	for (size_t i = 0; i < 2 && !f; i++) {
@@ -304,7 +311,8 @@ int mg_guard_check(int argc, char *argv[])
 		return EXIT_USAGE;
 	}
 	if (kver && (strchr(kver, '/') || !*kver)) {
-		mg_error("--kernel: a release name such as 6.12.118+deb13-amd64, found \"%s\"", kver);
+		mg_error("--kernel: a release name such as 6.12.118+deb13-amd64, found \"%s\"",
+			 kver);
 		return EXIT_USAGE;
 	}
 	if (kver) {
@@ -356,7 +364,7 @@ int mg_guard_check(int argc, char *argv[])
 	else
 		printf("guard: starts, every mechanism available\n");
 	printf("admission: %s\n", m->kernel_digest ? "by the kernel's digest of the signed part" :
-						      "by each module file's SHA-256");
+						     "by each module file's SHA-256");
 	rc = r ? EXIT_INVALID : EXIT_OK;
 out:
 	free(m);

@@ -68,7 +68,7 @@ static const char *const protect_rule_names[MG_PR__MAX] = {
 	[MG_PR_WRITE] = "write",       [MG_PR_NAMESPACE] = "namespace", [MG_PR_ATTR] = "attributes",
 	[MG_PR_MOUNT] = "mount",       [MG_PR_BLOCKDEV] = "blockdev",	[MG_PR_BPF] = "bpf",
 	[MG_PR_LOCKDOWN] = "lockdown", [MG_PR_KEXEC] = "kexec",		[MG_PR_SYSCTL] = "sysctl",
-	[MG_PR_EXEC] = "exec",
+	[MG_PR_EXEC] = "exec",	       [MG_PR_PROC] = "proc",
 };
 
 static void hexs(const __u8 *in, size_t len, char *out)

@@ -103,6 +103,32 @@ struct bpf_map {
 	__u32 id;
 } __attribute__((preserve_access_index));
 
+/* procfs: every inode is a proc_inode; per-process ones name their struct pid. */
+struct hlist_node {
+	struct hlist_node *next;
+} __attribute__((preserve_access_index));
+
+struct hlist_head {
+	struct hlist_node *first;
+} __attribute__((preserve_access_index));
+
+struct pid {
+	struct hlist_head tasks[4];
+} __attribute__((preserve_access_index));
+
+struct proc_inode {
+	struct pid *pid;
+	struct inode vfs_inode;
+} __attribute__((preserve_access_index));
+
+struct signal_struct;
+
+struct task_struct___proc {
+	struct signal_struct *signal;
+	struct task_struct *group_leader;
+	struct hlist_node pid_links[4];
+} __attribute__((preserve_access_index));
+
 /* Constants of the kernel ABI. */
 #define FMODE_WRITE 0x2
 #define MAY_WRITE 0x2
@@ -197,6 +223,20 @@ struct {
 	__type(key, int);
 	__type(value, struct task_tag);
 } prot_tags SEC(".maps");
+
+/*
+ * Thread groups running the trusted program, by their signal_struct (shared
+ * by every thread of a group): /proc/PID/maps and its kind are refused for
+ * them.  The kernel's ptrace check covers those files too, but not on every
+ * kernel (7.x lets a PTRACE_MODE_READ open of environ, auxv or maps through).
+ * Set when an exec is tagged, removed when the group's leader is freed.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u64);
+	__type(value, __u32);
+} prot_groups SEC(".maps");
 
 /* ---- Helpers ---------------------------------------------------------- */
 
@@ -328,6 +368,30 @@ static __always_inline bool in_initial_mntns(void)
 
 /* ---- Files ------------------------------------------------------------ */
 
+/* The per-process files that show a process's memory or its layout. */
+static __always_inline bool proc_layout_file(const char *n)
+{
+	return same(n, "maps", 5) || same(n, "smaps", 6) || same(n, "smaps_rollup", 13) ||
+	       same(n, "numa_maps", 10) || same(n, "pagemap", 8) || same(n, "auxv", 5) ||
+	       same(n, "environ", 8) || same(n, "mem", 4) || same(n, "map_files", 10);
+}
+
+/* Whether the procfs inode belongs to a process (or thread) of a trusted group. */
+static __always_inline bool proc_of_trusted(struct inode *inode)
+{
+	struct proc_inode *pi = (void *)inode - bpf_core_field_offset(struct proc_inode, vfs_inode);
+	struct hlist_node *first;
+	struct task_struct___proc *t;
+	__u64 sig;
+
+	first = BPF_CORE_READ(pi, pid, tasks[0].first);
+	if (!first)
+		return false;
+	t = (void *)first - bpf_core_field_offset(struct task_struct___proc, pid_links);
+	sig = (__u64)BPF_CORE_READ(t, signal);
+	return sig && bpf_map_lookup_elem(&prot_groups, &sig);
+}
+
 SEC("lsm/file_open")
 int BPF_PROG(protect_file_open, struct file *file, int ret)
 {
@@ -337,9 +401,16 @@ int BPF_PROG(protect_file_open, struct file *file, int ret)
 
 	if (ret)
 		return ret;
-	if (!(BPF_CORE_READ(file, f_mode) & FMODE_WRITE))
-		return 0;
 	inode = BPF_CORE_READ(file, f_inode);
+	if (!(BPF_CORE_READ(file, f_mode) & FMODE_WRITE)) {
+		if (BPF_CORE_READ(inode, i_sb, s_magic) != PROC_SUPER_MAGIC)
+			return 0;
+		bpf_probe_read_kernel_str(name, sizeof(name),
+					  BPF_CORE_READ(file, f_path.dentry, d_name.name));
+		if (proc_layout_file(name) && proc_of_trusted(inode) && !trusted_task())
+			return refuse(MG_PR_PROC);
+		return 0;
+	}
 	if (guarded_blockdev(inode))
 		return refuse(MG_PR_BLOCKDEV);
 	if (file_guarded(file) && !trusted_task())
@@ -855,6 +926,30 @@ int BPF_PROG(protect_bprm_committed_creds, struct linux_binprm *bprm)
 
 	if (t)
 		t->trusted = match;
+	/* The thread group's procfs files (proc_of_trusted). */
+	{
+		__u64 sig = (__u64)BPF_CORE_READ((struct task_struct___proc *)task, signal);
+		__u32 one = 1;
+
+		if (match)
+			bpf_map_update_elem(&prot_groups, &sig, &one, BPF_ANY);
+		else if (t)
+			bpf_map_delete_elem(&prot_groups, &sig);
+	}
+	return 0;
+}
+
+/* The group's leader freed: its entry goes (the other threads went before it). */
+SEC("lsm/task_free")
+int BPF_PROG(protect_task_free, struct task_struct *task)
+{
+	struct task_struct___proc *tp = (void *)task;
+	__u64 sig;
+
+	if ((void *)BPF_CORE_READ(tp, group_leader) != (void *)task)
+		return 0;
+	sig = (__u64)BPF_CORE_READ(tp, signal);
+	bpf_map_delete_elem(&prot_groups, &sig);
 	return 0;
 }
 

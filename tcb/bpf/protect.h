@@ -82,6 +82,7 @@ enum mg_prot_rule {
 	MG_PR_KEXEC, /* kexec_load, kexec_file_load */
 	MG_PR_SYSCTL, /* a run-time switch that would turn BPF programs off */
 	MG_PR_EXEC, /* the trusted binary outside the real root */
+	MG_PR_PROC, /* /proc/PID/{maps,auxv,environ,...} of the trusted program */
 	MG_PR__MAX,
 };
 

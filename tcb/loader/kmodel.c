@@ -112,6 +112,8 @@ static const struct hook hooks[] = {
 	  "the trusted program's exec" },
 	{ "protect_task_alloc", "bpf_lsm_task_alloc", 2, REQUIRED, NULL,
 	  "the trusted program's threads and children" },
+	{ "protect_task_free", "bpf_lsm_task_free", 1, REQUIRED, NULL,
+	  "forgetting a finished trusted program's /proc entries" },
 	{ "protect_bpf", "bpf_lsm_bpf", 3, REQUIRED, "bpf", "the guard's BPF objects" },
 	{ "protect_bpf_kernel", "bpf_lsm_bpf", 4, REQUIRED, "bpf",
 	  "the guard's BPF objects (the hook with \"bool kernel\")" },

@@ -228,8 +228,8 @@ child_of() { for st in /proc/[0-9]*/stat; do read -r cpid _ _ ppid _ <"$st" 2>/d
 lp=$(child_of $cli | head -n 1)
 [ -n "$lp" ] && [ "$(cat /proc/$lp/comm)" = modguard-loader ] && ok "guard log reads through the trusted program (child $lp)" || not_ok "guard log reads through the trusted program (child '$lp': $(cat /proc/$lp/comm 2>&1))"
 expect_ok dd if=/proc/$sp/mem of=/dev/null count=0
-expect_fail EACCES dd if=/proc/$lp/mem of=/dev/null count=0
-expect_fail EACCES cat /proc/$lp/environ
+expect_fail EPERM dd if=/proc/$lp/mem of=/dev/null count=0
+expect_fail EPERM cat /proc/$lp/environ
 expect_fail EPERM mgattack ptrace $lp
 expect_fail EPERM mgattack vm-writev $lp
 # Exec of the trusted binary by a traced or seccomp-filtered task: refused.

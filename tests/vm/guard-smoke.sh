@@ -53,9 +53,10 @@ for f in /etc/modguard/policy /usr/lib/modguard/modguard-loader; do
 	expect_fail EPERM mgattack fssetxattr "$f"
 	[ "$(mgattack state "$f")" = "$before" ] && ok "$f unchanged" || not_ok "$f changed: $(mgattack state "$f")"
 done
-# The trusted program's memory: /proc/PID/mem of a running one (guard log's
-# reader) refused.  (environ and auxv: refused on 6.1 and 6.12, where
-# guard-core.sh checks them; open on 7.x, see docs/threat-model.md.)
+# The trusted program's memory and layout: /proc/PID/{mem,maps,...} of a
+# running one (guard log's reader), and of its thread, refused; its status
+# (what ps reads) is not.  7.x lets a PTRACE_MODE_READ open of these files
+# through without the ptrace hook: the self-protection refuses them itself.
 modguard guard log --timeout 30 >/dev/null 2>&1 &
 cli=$!
 sleep 1
@@ -64,12 +65,26 @@ for st in /proc/[0-9]*/stat; do
 	read -r cpid _ _ ppid _ <"$st" 2>/dev/null && [ "$ppid" = "$cli" ] && lp=$cpid
 done
 if [ -n "$lp" ]; then
-	expect_fail EACCES dd if=/proc/$lp/mem of=/dev/null count=1
+	for f in mem maps smaps smaps_rollup numa_maps pagemap auxv environ; do
+		mgattack state /proc/$lp/$f >/dev/null 2>&1
+		if dd if=/proc/$lp/$f of=/dev/null count=1 2>/tmp/dd; then
+			not_ok "/proc/$lp/$f of the trusted program readable"
+		else
+			ok "/proc/$lp/$f of the trusted program refused ($(sed 's/.*: //' /tmp/dd | head -n 1))"
+		fi
+	done
+	expect_fail EPERM dd if=/proc/$lp/task/$lp/maps of=/dev/null count=1
+	expect_ok dd if=/proc/$lp/status of=/dev/null count=1
 else
 	not_ok "no trusted reader under guard log"
 fi
 kill $cli 2>/dev/null
 wait $cli 2>/dev/null
+# Its entry goes with it: an ordinary process's maps stay readable.
+sleep 5 &
+sp=$!
+expect_ok dd if=/proc/$sp/maps of=/dev/null count=1
+kill $sp
 
 # Not admitted: refused, whatever the kernel's keys say.
 expect_fail EPERM sysload finit "$file"
