@@ -113,6 +113,20 @@ else
 	check "no file_open hook: cannot start, and says which hook and what it guards" 1 \
 		'^fatal: the kernel has no bpf_lsm_file_open: writes to protected files is impossible' \
 		'^guard: cannot start' "$T/no-open.btf"
+	# The kernel postinst hook, as installed (@bindir@ and @sysconfdir@ filled in).
+	mkdir -p "$T/bin" "$T/etc/modguard/trust.d"
+	ln -s "$(readlink -f "$mg")" "$T/bin/modguard"
+	sed -e "s|@bindir@|$T/bin|g" -e "s|@sysconfdir@|$T/etc|g" "$top/packaging/kernel/zz-modguard.in" >"$T/hook"
+	sh "$T/hook" 9.9.9-test "$T/no-open.btf" >"$T/hook.out" 2>&1
+	rc=$?
+	[ $rc = 0 ] && grep -q 'WARNING: the guard will NOT start on kernel 9.9.9-test' "$T/hook.out" &&
+		grep -q 'no bpf_lsm_file_open' "$T/hook.out" &&
+		ok "kernel postinst hook: a kernel the guard cannot start on is named, loudly (exit 0)" ||
+		{ not_ok "kernel postinst hook on a kernel without file_open (exit $rc)"; sed 's/^/#   /' "$T/hook.out"; }
+	sh "$T/hook" 9.9.9-test "$base_btf" >"$T/hook.out" 2>&1
+	grep -q 'modguard: 9.9.9-test: guard: starts, every mechanism' "$T/hook.out" && ! grep -q WARNING "$T/hook.out" &&
+		ok "kernel postinst hook: a kernel it starts on gets one quiet line" ||
+		{ not_ok "kernel postinst hook on 6.1's BTF"; sed 's/^/#   /' "$T/hook.out"; }
 	patch "$base_btf" "$T/no-bpf.btf" bpf_lsm_bpf bpf_lsm_bpX
 	check "no bpf hook (neither layout): cannot start" 1 \
 		'^fatal: the kernel has no bpf_lsm_bpf: the guard.s BPF objects is impossible' "$T/no-bpf.btf"

@@ -40,6 +40,10 @@ sed 's/^/#   /' /tmp/hook.out
 check "kernel postinst hook exits 0" test $rc = 0
 check "kernel postinst hook names evil as refused, not hello or mgdkms" sh -c \
 	'grep -q "evil.ko" /tmp/hook.out && grep -q WARNING /tmp/hook.out && ! grep -Eq "(hello|mgdkms).ko: FAIL" /tmp/hook.out'
+check "kernel postinst hook says the guard starts on $KVER (guard check)" \
+	grep -q "modguard: $KVER: guard: starts" /tmp/hook.out
+check "kernel postinst hook warns loudly of a kernel the guard cannot start on" sh -c \
+	'! grep -q "will NOT start" /tmp/hook.out'
 
 # The initramfs attack: the image and its regeneration are not protected
 # (kernel upgrades and every package with an initramfs hook rewrite it), so
