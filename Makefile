@@ -40,8 +40,8 @@ check-vm: all
 	tests/vm/run-all
 	tests/vm/on-6.12 tests/vm/run-all
 	tests/vm/on-6.12 tests/vm/attacks/run-suite
-	tests/vm/on-kernel trixie tests/vm/run tests/vm/guard-smoke.sh
-	tests/vm/on-kernel sid tests/vm/run tests/vm/guard-smoke.sh
+	for k in trixie sid; do for s in guard-smoke guard-smoke-kernelkeys; do \
+		tests/vm/on-kernel $$k tests/vm/run tests/vm/$$s.sh || exit 1; done; done
 	tests/vm/attacks/run-suite
 	tests/vm/run --system
 	tests/vm/demo

@@ -107,6 +107,15 @@ module_loaded "$mod" && not_ok "$mod still not loaded" || ok "$mod still not loa
 expect_ok sysload finit "$file"
 module_loaded "$mod" && ok "$mod loaded after admission" || not_ok "$mod loaded after admission"
 expect_ok sysload delete "$mod"
+# Under trust_kernel_keys = no admission is by the file's SHA-256 as the
+# kernel reads it: a decompressed copy is another file, refused until it is
+# admitted itself (on 6.1 the module is not compressed: the copy is the same).
+if [ "$file" != "${file%.xz}" ]; then
+	expect_fail EPERM sysload finit /tmp/s/plain.ko
+	expect_ok modguard admit -q -C /etc/modguard/kernel-certs /tmp/s/plain.ko
+	expect_ok sysload finit /tmp/s/plain.ko
+	expect_ok sysload delete "$mod"
+fi
 # And through the trusted program.
 expect_ok modguard load "$file"
 module_loaded "$mod" && ok "$mod loaded by modguard load" || not_ok "$mod loaded by modguard load"
