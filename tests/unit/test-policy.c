@@ -158,6 +158,8 @@ static void test_protect_limit(void **state)
 	assert_int_equal(p.n_protect, POLICY_PROTECT_MAX);
 	assert_string_equal(p.protect[63], "/p/63");
 	policy_free(&p);
+	free(text);
+	text = NULL;
 	f = open_memstream(&text, &len);
 	for (int i = 0; i <= POLICY_PROTECT_MAX; i++)
 		fprintf(f, "protect = /p/%d\n", i);
