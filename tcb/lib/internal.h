@@ -50,6 +50,15 @@ enum {
 	PKEY_ID_PKCS7 = 2,
 };
 
+/*
+ * The PKCS#7 blob of an appended signature, with its shape checked (one
+ * signer, detached, no signed attributes); *si is that signer (verify.c).
+ * Declared here with incomplete types so that users need not include CMS.
+ */
+struct CMS_ContentInfo_st;
+struct CMS_SignerInfo_st;
+int mg_parse_pkcs7(const uint8_t *sig, size_t sig_len, struct CMS_ContentInfo_st **out,
+		   struct CMS_SignerInfo_st **si, struct modguard_err *err);
 void mg_hex(const uint8_t *in, size_t len, char *out, size_t outsz);
 
 #endif

@@ -238,18 +238,6 @@ int modguard_trust_add_fd(struct modguard_trust *t, int fd, struct modguard_err 
 	return r;
 }
 
-int modguard_trust_add_path(struct modguard_trust *t, const char *path, struct modguard_err *err)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-	int r;
-
-	if (fd < 0)
-		return mg_fail(err, MG_E_IO, errno, "cannot open trust store: %s", strerror(errno));
-	r = modguard_trust_add_fd(t, fd, err);
-	close(fd);
-	return r;
-}
-
 const char *modguard_trust_cert_label(const struct modguard_trust *t, size_t i)
 {
 	return i < t->n ? t->certs[i].label : "";
@@ -357,19 +345,6 @@ int modguard_trust_load_denylist_fd(struct modguard_trust *t, int fd, struct mod
 		return r;
 	r = modguard_trust_parse_denylist(t, data, len, err);
 	free(data);
-	return r;
-}
-
-int modguard_trust_load_denylist(struct modguard_trust *t, const char *path,
-				 struct modguard_err *err)
-{
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-	int r;
-
-	if (fd < 0)
-		return mg_fail(err, MG_E_IO, errno, "cannot open: %s", strerror(errno));
-	r = modguard_trust_load_denylist_fd(t, fd, err);
-	close(fd);
 	return r;
 }
 
