@@ -238,6 +238,9 @@ struct {
 	__type(value, __u32);
 } prot_groups SEC(".maps");
 
+/* Entries in prot_groups: while none, a read open costs one load more. */
+__u32 prot_ngroups = 0;
+
 /* ---- Helpers ---------------------------------------------------------- */
 
 static __always_inline int refuse(__u32 rule)
@@ -401,8 +404,10 @@ int BPF_PROG(protect_file_open, struct file *file, int ret)
 
 	if (ret)
 		return ret;
-	inode = BPF_CORE_READ(file, f_inode);
 	if (!(BPF_CORE_READ(file, f_mode) & FMODE_WRITE)) {
+		if (!prot_ngroups)
+			return 0;
+		inode = BPF_CORE_READ(file, f_inode);
 		if (BPF_CORE_READ(inode, i_sb, s_magic) != PROC_SUPER_MAGIC)
 			return 0;
 		bpf_probe_read_kernel_str(name, sizeof(name),
@@ -411,6 +416,7 @@ int BPF_PROG(protect_file_open, struct file *file, int ret)
 			return refuse(MG_PR_PROC);
 		return 0;
 	}
+	inode = BPF_CORE_READ(file, f_inode);
 	if (guarded_blockdev(inode))
 		return refuse(MG_PR_BLOCKDEV);
 	if (file_guarded(file) && !trusted_task())
@@ -931,10 +937,12 @@ int BPF_PROG(protect_bprm_committed_creds, struct linux_binprm *bprm)
 		__u64 sig = (__u64)BPF_CORE_READ((struct task_struct___proc *)task, signal);
 		__u32 one = 1;
 
-		if (match)
-			bpf_map_update_elem(&prot_groups, &sig, &one, BPF_ANY);
-		else if (t)
-			bpf_map_delete_elem(&prot_groups, &sig);
+		if (match) {
+			if (!bpf_map_update_elem(&prot_groups, &sig, &one, BPF_NOEXIST))
+				__sync_fetch_and_add(&prot_ngroups, 1);
+		} else if (t && !bpf_map_delete_elem(&prot_groups, &sig)) {
+			__sync_fetch_and_add(&prot_ngroups, -1);
+		}
 	}
 	return 0;
 }
@@ -949,7 +957,8 @@ int BPF_PROG(protect_task_free, struct task_struct *task)
 	if ((void *)BPF_CORE_READ(tp, group_leader) != (void *)task)
 		return 0;
 	sig = (__u64)BPF_CORE_READ(tp, signal);
-	bpf_map_delete_elem(&prot_groups, &sig);
+	if (!bpf_map_delete_elem(&prot_groups, &sig))
+		__sync_fetch_and_add(&prot_ngroups, -1);
 	return 0;
 }
 
