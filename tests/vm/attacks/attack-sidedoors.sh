@@ -288,7 +288,7 @@ case $c in
 *"with the certificate") ok "$FAMILY: core dump self-check: a process killed by SIGSEGV dumps core to core_pattern's path, argv[0]'s certificate in it ($c)" ;;
 *) not_ok "$FAMILY: core dump self-check: a process killed by SIGSEGV: $c" ;;
 esac
-diag "the trusted program (guard log) killed by SIGSEGV: $(core_of $MG_LOADER guard log)"
+diag "the trusted program (guard events) killed by SIGSEGV: $(core_of $MG_LOADER guard events)"
 rm -rf /tmp/sd/cores
 
 # store_state: every file of the trust store, and the deny list.
@@ -311,7 +311,7 @@ dump_attempt() {
 	_sts=
 	_i=0
 	while [ $_i -lt $((_now + _late)) ]; do
-		mgattack exec-argv0 "$PEM" $MG_LOADER guard log >/dev/null 2>&1 &
+		mgattack exec-argv0 "$PEM" $MG_LOADER guard events >/dev/null 2>&1 &
 		_p=$!
 		[ $_i -ge $_now ] && sleep 1
 		kill_wait $_sig $_p
