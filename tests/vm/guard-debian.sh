@@ -72,8 +72,10 @@ if module_loaded udf || module_loaded cdrom; then not_ok "modguard modprobe -r r
 expect_ok modguard modprobe fs-msdos
 module_loaded msdos && ok "alias fs-msdos loaded msdos" || not_ok "alias fs-msdos loaded msdos"
 
-# Debian's crc7 as the kernel loads it (6.12 ships crc7.ko.xz).
-crc7=$(find "$MG_KMODDIR/kernel" -name 'crc7.ko*' | head -n 1)
+# A leaf of Debian's lib/ as the kernel loads it (6.12 ships .ko.xz; crc7
+# on 6.x, another crc on 7.x: debian_leaf).  Its copies keep the name crc7.ko.
+debian_leaf || not_ok "a leaf module of lib/ among Debian's (debian_leaf)"
+crc7=$LEAF_FILE
 case $crc7 in
 *.ko.xz) xzcat "$crc7" >/tmp/m/crc7.ko ;;
 *) cp "$crc7" /tmp/m/crc7.ko ;;
@@ -83,12 +85,12 @@ esac
 # before 31 loads every compressed module this way).
 dmesg_mark
 expect_ok sysload init /tmp/m/crc7.ko
-if module_loaded crc7 && ! grep -q E /sys/module/crc7/taint; then
-	ok "crc7 loaded by init_module from an untrusted process, verified by the kernel's keys"
+if module_loaded "$LEAF" && ! grep -q E /sys/module/$LEAF/taint; then
+	ok "$LEAF loaded by init_module from an untrusted process, verified by the kernel's keys"
 else
-	not_ok "crc7 loaded by init_module from an untrusted process, verified by the kernel's keys"
+	not_ok "$LEAF loaded by init_module from an untrusted process, verified by the kernel's keys"
 fi
-expect_ok rmmod crc7
+expect_ok rmmod "$LEAF"
 # A Debian module with one byte changed: the kernel's own check rejects it,
 # from a file and from a buffer alike.
 cp /tmp/m/crc7.ko /tmp/m/crc7-flipped.ko
@@ -98,7 +100,7 @@ expect_fail EKEYREJECTED sysload finit /tmp/m/crc7-flipped.ko
 expect_fail EKEYREJECTED sysload init /tmp/m/crc7-flipped.ko
 # busybox insmod retries with init_module when finit_module fails: the kernel rejects that too.
 expect_fail EKEYREJECTED insmod /tmp/m/crc7-flipped.ko
-if module_loaded crc7; then not_ok "flipped crc7 not loaded"; else ok "flipped crc7 not loaded"; fi
+if module_loaded "$LEAF"; then not_ok "flipped $LEAF not loaded"; else ok "flipped $LEAF not loaded"; fi
 # The owner-signed hello, admitted, from a buffer of an untrusted process:
 # admission is for module files and the trusted program, never for another
 # process's init_module.  The same file loads by finit_module.
@@ -174,7 +176,7 @@ if dmesg_since | grep -q MODGUARD-EVIL-LOADED || module_loaded evil; then not_ok
 # crc7, admitted against the kernel's own certificates: the kernel holds the
 # signer's key, so modguard load keeps the signature and the kernel verifies
 # it (no E).  Were the signature left out, the kernel would mark crc7 E.
-module_loaded crc7 && not_ok "crc7 not loaded yet" || ok "crc7 not loaded yet"
+module_loaded "$LEAF" && not_ok "$LEAF not loaded yet" || ok "$LEAF not loaded yet"
 expect_ok modguard admit -C /etc/modguard/kernel-certs "$crc7"
 if MODGUARD_DEBUG=1 modguard load "$crc7" >/tmp/out 2>&1 && ! grep -q "bytes before the signature" /tmp/out; then
 	ok "modguard load $crc7 kept the signature"
@@ -182,12 +184,12 @@ else
 	not_ok "modguard load $crc7 kept the signature"
 	sed 's/^/#   /' /tmp/out
 fi
-if module_loaded crc7 && ! grep -q E /sys/module/crc7/taint; then
-	ok "crc7 loaded by modguard load, verified by the kernel's own keys (taint '$(cat /sys/module/crc7/taint)')"
+if module_loaded "$LEAF" && ! grep -q E /sys/module/$LEAF/taint; then
+	ok "$LEAF loaded by modguard load, verified by the kernel's own keys (taint '$(cat /sys/module/$LEAF/taint)')"
 else
-	not_ok "crc7 loaded by modguard load, verified by the kernel's own keys (taint '$(cat /sys/module/crc7/taint 2>&1)')"
+	not_ok "$LEAF loaded by modguard load, verified by the kernel's own keys (taint '$(cat /sys/module/$LEAF/taint 2>&1)')"
 fi
-expect_ok rmmod crc7
+expect_ok rmmod "$LEAF"
 # hello, admitted against the owner's key: loads from the bytes before its
 # signature (admit noted that the kernel holds no key of the signer), marked E
 # as ever.
@@ -215,9 +217,9 @@ else
 fi
 if grep -q '"decision":"allowed","rule":"kernel-keys","hook":"module_sig_check".*"comm":"sysload","file":""' /tmp/log &&
 	grep -q '"decision":"denied","rule":"init-module-untrusted","hook":"locked_down".*"comm":"sysload"' /tmp/log; then
-	ok "guard log: init_module from sysload allowed by the kernel's keys (crc7), refused for admitted hello"
+	ok "guard log: init_module from sysload allowed by the kernel's keys ($LEAF), refused for admitted hello"
 else
-	not_ok "guard log: init_module from sysload: crc7 allowed by the kernel's keys, hello refused"
+	not_ok "guard log: init_module from sysload: $LEAF allowed by the kernel's keys, hello refused"
 	grep sysload /tmp/log | sed 's/^/#   /'
 fi
 if grep -q '"decision":"denied","rule":"kernel-rejected","hook":"module_sig_check".*"file":"crc7-flipped.ko"' /tmp/log; then

@@ -14,14 +14,8 @@
 # leaf (no dependencies) of lib/, not built in, not loaded.
 . /tests/lib.sh
 
-mod= file=
-for m in crc8 crc16 crc-itu-t crc7 libcrc32c; do
-	line=$(grep -E "^(kernel/)?lib/(crc/)?$m\.ko(\.xz|\.zst|\.gz)?:[[:space:]]*$" "$MG_KMODDIR/modules.dep") || continue
-	module_loaded "$(echo "$m" | tr - _)" && continue
-	mod=$(echo "$m" | tr - _) file=$MG_KMODDIR/${line%%:*}
-	break
-done
-[ -n "$mod" ] && ok "module for the test: $mod ($file)" || { not_ok "no leaf module among crc8 crc16 crc-itu-t crc7 libcrc32c"; done_testing; }
+debian_leaf && ok "module for the test: $LEAF ($LEAF_FILE)" || { not_ok "no leaf module of lib/ among Debian's (debian_leaf)"; done_testing; }
+mod=$LEAF file=$LEAF_FILE
 
 mkdir -p /etc/modguard/trust.d /tmp/s
 printf 'trust_kernel_keys = no\n' >/etc/modguard/policy

@@ -60,12 +60,8 @@ else
 fi
 
 # One module, chosen by property on every kernel: a leaf of lib/.
-mod=
-for m in crc7 crc8 crc16 crc-itu-t; do
-	line=$(grep -E "^(kernel/)?lib/(crc/)?$m\.ko(\.xz|\.zst|\.gz)?:" "$MG_KMODDIR/modules.dep") || continue
-	mod=$MG_KMODDIR/${line%%:*}
-	break
-done
+debian_leaf || not_ok "a leaf module of lib/ among Debian's (debian_leaf)"
+mod=$LEAF_FILE
 case $mod in
 *.xz) xzcat "$mod" >/tmp/one.ko ;;
 *) cp "$mod" /tmp/one.ko ;;

@@ -162,6 +162,22 @@ module_loaded() {
 	grep -q "^$1 " /proc/modules
 }
 
+# debian_leaf: pick one of Debian's modules that exists on every kernel under
+# test, by property: a leaf (no dependencies) of lib/ (or lib/crc/ on 7.x),
+# a module file (not built in), not loaded now.  Sets LEAF (its name as
+# /proc/modules writes it) and LEAF_FILE (its path, compressed or not);
+# returns 1, both empty, when no candidate qualifies.
+debian_leaf() {
+	LEAF= LEAF_FILE=
+	for _m in crc7 crc8 crc16 crc-itu-t crc4 libcrc32c; do
+		_l=$(grep -E "^(kernel/)?lib/(crc/)?$_m\.ko(\.xz|\.zst|\.gz)?:[[:space:]]*$" "$MG_KMODDIR/modules.dep") || continue
+		module_loaded "$(echo "$_m" | tr - _)" && continue
+		LEAF=$(echo "$_m" | tr - _) LEAF_FILE=$MG_KMODDIR/${_l%%:*}
+		return 0
+	done
+	return 1
+}
+
 # signed_part_sha256 FILE: the SHA-256 of what an appended signature covers,
 # everything before it, computed here from the trailer's own fields (the
 # signature's length, big-endian, in the 4 bytes before the 28-byte marker;

@@ -26,7 +26,8 @@ if [ $rc -ne 0 ] && grep -q 'more than 16384 inodes' /tmp/start.out &&
 else
 	not_ok "$FAMILY: protection over capacity: exit $rc, modules_disabled $(cat /proc/sys/kernel/modules_disabled)"
 fi
-expect_fail EPERM modprobe crc7
+debian_leaf
+expect_fail EPERM modprobe "$LEAF"
 if [ -e /sys/fs/bpf/modguard-protect/link_protect_file_open ]; then
 	not_ok "$FAMILY: no half-sealed protection is left attached"
 else

@@ -37,7 +37,8 @@ else
 	not_ok "$FAMILY: default fallback: exit $rc, modules_disabled $(cat /proc/sys/kernel/modules_disabled)"
 fi
 sed 's/^/#   /' /tmp/start2.out
-expect_fail EPERM modprobe crc7
+debian_leaf
+expect_fail EPERM modprobe "$LEAF"
 check "modules_disabled cannot be turned back off" sh -c '! sysctl -w kernel.modules_disabled=0'
 
 done_testing

@@ -38,12 +38,13 @@ fi
 # Not blanket-denied: a module the kernel verifies with its own keys loads
 # (the kernel asks LOCKDOWN_MODULE_SIGNATURE only for the others).
 dmesg_mark
-if modprobe crc7 >/tmp/crc7.out 2>&1 && module_loaded crc7; then
-	ok "$FAMILY: LOCKDOWN_MODULE_SIGNATURE not blanket-denied: Debian-signed crc7 loads"
-	rmmod crc7
+debian_leaf
+if modprobe "$LEAF" >/tmp/leaf.out 2>&1 && module_loaded "$LEAF"; then
+	ok "$FAMILY: LOCKDOWN_MODULE_SIGNATURE not blanket-denied: Debian-signed $LEAF loads"
+	rmmod "$LEAF"
 else
-	not_ok "$FAMILY: Debian-signed crc7 loads"
-	sed 's/^/#   /' /tmp/crc7.out
+	not_ok "$FAMILY: Debian-signed ${LEAF:-(no leaf module)} loads"
+	sed 's/^/#   /' /tmp/leaf.out
 fi
 mkdir -p /tmp/m
 modguard sign -q -k "$MG_KEYS/owner.key" -c "$MG_KEYS/owner.crt" -o /tmp/m/hello.ko "$MG_MODULES/hello.ko"

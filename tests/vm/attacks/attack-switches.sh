@@ -67,12 +67,12 @@ mountpoint -q /sys/kernel/security || mount -t securityfs securityfs /sys/kernel
 if [ -e /sys/kernel/security/ima/policy ]; then
 	n0=$(cat /sys/kernel/security/ima/runtime_measurements_count)
 	attempt_refused "load an IMA policy (measure func=MODULE_CHECK) after the lock" sh -c "echo 'measure func=MODULE_CHECK' >/sys/kernel/security/ima/policy"
-	crc=$(find "$MG_KMODDIR/kernel" -name 'crc7.ko*' | head -n 1)
-	sysload finit "$crc" >/dev/null 2>&1
+	debian_leaf
+	sysload finit "$LEAF_FILE" >/dev/null 2>&1
 	n1=$(cat /sys/kernel/security/ima/runtime_measurements_count)
 	[ "$n0" = "$n1" ] && ok "$FAMILY: no IMA measurement after it ($n0 -> $n1, a module read since)" ||
 		not_ok "$FAMILY: IMA measured after the refused policy ($n0 -> $n1)"
-	rmmod crc7 2>/dev/null
+	rmmod "$LEAF" 2>/dev/null
 else
 	not_ok "$FAMILY: /sys/kernel/security/ima/policy missing (IMA is built into Debian's kernels)"
 fi
