@@ -52,8 +52,13 @@ attempt_switch "sysctl kernel.perf_event_paranoid=-1" sysctl -w kernel.perf_even
 attempt_switch "sysctl kernel.stack_tracer_enabled=1 on security_* and bpf_lsm_*" sh -c "echo 'security_* bpf_lsm_*' >$T/stack_trace_filter && sysctl -w kernel.stack_tracer_enabled=1"
 attempt_switch "sysctl kernel.yama.ptrace_scope=0" sysctl -w kernel.yama.ptrace_scope=0
 # IMA's hashing parameters (guard start sets ahash_minsize for the guard's hash).
-attempt_switch "IMA ahash_bufsize=1" sh -c "echo 1 >/sys/module/ima/parameters/ahash_bufsize"
-attempt_switch "IMA ahash_minsize=0 (back to IMA's boot-time SHA-256)" sh -c "echo 0 >/sys/module/ima/parameters/ahash_minsize"
+# 7.x's IMA has neither (SHA-256 is a library there): nothing to attempt.
+if [ -e /sys/module/ima/parameters/ahash_minsize ]; then
+	attempt_switch "IMA ahash_bufsize=1" sh -c "echo 1 >/sys/module/ima/parameters/ahash_bufsize"
+	attempt_switch "IMA ahash_minsize=0 (back to IMA's boot-time SHA-256)" sh -c "echo 0 >/sys/module/ima/parameters/ahash_minsize"
+else
+	diag "$FAMILY: no IMA ahash parameters on this kernel: the two IMA switches do not apply"
+fi
 attempt_switch "sysctl kernel.modprobe=/tmp/evil-modprobe" sysctl -w kernel.modprobe=/tmp/evil-modprobe
 attempt_switch "drop every cached inode and dentry (vm.drop_caches=3)" sysctl -w vm.drop_caches=3
 attempt_switch "compact memory" sh -c "echo 1 >/proc/sys/vm/compact_memory"

@@ -1,0 +1,17 @@
+#!/bin/sh
+# The boot after plant-late.sh (tests/vm/system/run --reboot-script): the
+# guard came up first, both plants ran and evil never entered the kernel;
+# the module the install command wraps still loads.  Then the plants go.
+. /tests/lib.sh
+. /tests/lib-system.sh
+
+check "the guard is running and sealed" guard_sealed
+check "the plants are in place" test -s /etc/modprobe.d/zz-plant.conf -a -x /etc/rc.local
+check "rc.local ran in this boot" sh -c 'systemctl show -P ExecMainStartTimestampMonotonic rc-local.service | grep -qv "^0$"'
+check "evil not in /sys/module" test ! -e /sys/module/evil
+check "evil never loaded (/proc/modules, the kernel log)" evil_never_loaded
+check "e1000 loaded all the same (the install command's second half)" module_loaded e1000
+check "rc.local's insmod of evil was refused (its journal)" sh -c \
+	'journalctl -b -q -u rc-local.service | grep -i "evil" | grep -qi "not permitted"'
+check "remove the plants" rm -f /etc/modprobe.d/zz-plant.conf /etc/rc.local
+done_testing
