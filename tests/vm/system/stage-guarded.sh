@@ -141,11 +141,22 @@ check "mgdkms2 is loaded" module_loaded mgdkms2
 echo probe >/run/mg-rfs-probe
 rfs_probe='cat /run/mg-rfs-probe >/root/rfs.out 2>&1; echo "rc=$?" >>/root/rfs.out'
 ipd_probe='timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/9" >/root/ipd.out 2>&1; echo "rc=$?" >>/root/ipd.out'
+# systemd-run without --wait: --wait needs the D-Bus system bus, which this
+# minimal system does not run; without it systemd-run talks to PID 1 alone.
+# The probe's last line ("rc=N") says it ended.
 run_unit() { # NAME PROBE [PROPERTY...]: the probe in a transient unit; its output on stdout
 	_n=$1 _p=$2
 	shift 2
 	rm -f /root/rfs.out /root/ipd.out
-	systemd-run -q --wait --unit="mg-fp-$_n" "$@" /bin/sh -c "$_p" >/dev/null 2>&1
+	if ! systemd-run -q --unit="mg-fp-$_n" "$@" /bin/sh -c "$_p" >/tmp/run-$_n.err 2>&1; then
+		echo "systemd-run failed: $(tr '\n' ' ' </tmp/run-$_n.err)"
+		return
+	fi
+	_w=0
+	while [ $_w -lt 300 ] && ! cat /root/rfs.out /root/ipd.out 2>/dev/null | grep -q '^rc='; do
+		sleep 0.1
+		_w=$((_w + 1))
+	done
 	cat /root/rfs.out /root/ipd.out 2>/dev/null | tr '\n' ' '
 }
 c=$(run_unit rfs0 "$rfs_probe")
