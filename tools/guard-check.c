@@ -65,6 +65,18 @@ static int slurp(const char *path, uint8_t **buf, size_t *len)
 	return got == (size_t)st.st_size ? 0 : -EIO;
 }
 
+/* Double the output buffer of unpack(), up to MAX_VMLINUX: false when it cannot. */
+static bool grow(uint8_t **out, size_t *cap)
+{
+	uint8_t *n = *cap < MAX_VMLINUX ? realloc(*out, *cap * 2) : NULL;
+
+	if (!n)
+		return false;
+	*out = n;
+	*cap *= 2;
+	return true;
+}
+
 /* Unpack one compressed stream at in (trailing bytes ignored): a malloc'd image, or NULL. */
 static uint8_t *unpack(const uint8_t *in, size_t inlen, int kind, size_t *outlen)
 {
@@ -88,14 +100,8 @@ static uint8_t *unpack(const uint8_t *in, size_t inlen, int kind, size_t *outlen
 			done = r == 0;
 			if (!done && ib.pos == ib.size && ob.pos < ob.size)
 				break; /* truncated */
-			if (!done && len == cap) {
-				uint8_t *n = cap < MAX_VMLINUX ? realloc(out, cap * 2) : NULL;
-
-				if (!n)
-					break;
-				out = n;
-				cap *= 2;
-			}
+			if (!done && len == cap && !grow(&out, &cap))
+				break;
 		}
 		ZSTD_freeDStream(z);
 	} else if (kind == 1) { /* xz */
@@ -114,15 +120,8 @@ static uint8_t *unpack(const uint8_t *in, size_t inlen, int kind, size_t *outlen
 				done = r == LZMA_STREAM_END;
 				if (r != LZMA_OK && !done)
 					break;
-				if (!done && len == cap) {
-					uint8_t *n = cap < MAX_VMLINUX ? realloc(out, cap * 2) :
-									 NULL;
-
-					if (!n)
-						break;
-					out = n;
-					cap *= 2;
-				}
+				if (!done && len == cap && !grow(&out, &cap))
+					break;
 			}
 			lzma_end(&s);
 		}
@@ -142,15 +141,8 @@ static uint8_t *unpack(const uint8_t *in, size_t inlen, int kind, size_t *outlen
 				done = r == Z_STREAM_END;
 				if (r != Z_OK && !done)
 					break;
-				if (!done && len == cap) {
-					uint8_t *n = cap < MAX_VMLINUX ? realloc(out, cap * 2) :
-									 NULL;
-
-					if (!n)
-						break;
-					out = n;
-					cap *= 2;
-				}
+				if (!done && len == cap && !grow(&out, &cap))
+					break;
 			}
 			inflateEnd(&s);
 		}
