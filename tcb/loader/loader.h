@@ -62,7 +62,7 @@ int cmd_load(int argc, char *argv[]);
 int cmd_load_chain(int argc, char *argv[]);
 
 extern const char *prog;
-void msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* msg(): "modguard-loader: ..." on stderr (main.c; declared in policy.h). */
 /* With MODGUARD_DEBUG: how long since the previous call took, as "WHAT: N ms"
  * (phase(NULL) only starts the clock). */
 void phase(const char *what);
