@@ -233,9 +233,8 @@ cli=$!
 sleep 30 &
 sp=$!
 sleep 1
-child_of() { for st in /proc/[0-9]*/stat; do read -r cpid _ _ ppid _ <"$st" 2>/dev/null && [ "$ppid" = "$1" ] && echo "$cpid"; done; }
-lp=$(child_of $cli | head -n 1)
-[ -n "$lp" ] && [ "$(cat /proc/$lp/comm)" = modguard-loader ] && ok "guard log reads through the trusted program (child $lp)" || not_ok "guard log reads through the trusted program (child '$lp': $(cat /proc/$lp/comm 2>&1))"
+lp=$(trusted_child $cli)
+[ -n "$lp" ] && ok "guard log reads through the trusted program (child $lp)" || not_ok "guard log reads through the trusted program (no child of $cli is modguard-loader)"
 expect_ok dd if=/proc/$sp/mem of=/dev/null count=0
 expect_fail EPERM dd if=/proc/$lp/mem of=/dev/null count=0
 expect_fail EPERM cat /proc/$lp/environ

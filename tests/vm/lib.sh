@@ -178,6 +178,17 @@ debian_leaf() {
 	return 1
 }
 
+# trusted_child PID: the child of PID (a modguard CLI) that is the trusted
+# program (comm modguard-loader; /proc/PID/exe is refused), or nothing and 1.
+trusted_child() {
+	for _st in /proc/[0-9]*/stat; do
+		{ read -r _cp _ _ _pp _ <"$_st"; } 2>/dev/null || continue
+		[ "$_pp" = "$1" ] && [ "$(cat "/proc/$_cp/comm" 2>/dev/null)" = modguard-loader ] &&
+			{ echo "$_cp"; return 0; }
+	done
+	return 1
+}
+
 # signed_part_sha256 FILE: the SHA-256 of what an appended signature covers,
 # everything before it, computed here from the trailer's own fields (the
 # signature's length, big-endian, in the 4 bytes before the 28-byte marker;

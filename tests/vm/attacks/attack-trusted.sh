@@ -12,15 +12,12 @@ mg_guard_up
 modguard guard log >/tmp/log.out 2>&1 &
 CLI=$!
 sleep 2
-PID=
-for st in /proc/[0-9]*/stat; do
-	read -r cpid _ _ ppid _ <"$st" 2>/dev/null && [ "$ppid" = "$CLI" ] && PID=$cpid
-done
 # /proc/PID/exe needs ptrace access, which the guard refuses: comm it is.
-if [ -n "$PID" ] && { [ "$(cat /proc/$PID/comm)" = modguard-loade ] || [ "$(cat /proc/$PID/comm)" = modguard-loader ]; }; then
+PID=$(trusted_child $CLI)
+if [ -n "$PID" ]; then
 	ok "$FAMILY: target: modguard guard log, pid $PID, comm $(cat /proc/$PID/comm), exe hidden ($(readlink /proc/$PID/exe 2>&1 || echo refused))"
 else
-	not_ok "$FAMILY: target: pid '$PID' (child of the CLI $CLI) is $(cat /proc/$PID/comm 2>&1), not the trusted program"
+	not_ok "$FAMILY: target: no child of the CLI $CLI is the trusted program"
 fi
 
 attempt_refused "PTRACE_ATTACH" mgattack ptrace $PID
