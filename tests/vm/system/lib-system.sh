@@ -30,11 +30,19 @@ protected_states() {
 guard_sealed() { [ -e /sys/fs/bpf/modguard-protect/inodes ] && [ -e /sys/fs/bpf/modguard/admitted ]; }
 evil_never_loaded() { ! module_loaded evil && ! dmesg | grep -q MODGUARD-EVIL-LOADED; }
 
+# rfs_enforced: systemd is built with its BPF framework (RestrictFileSystems=
+# is a BPF LSM program of its own then).
+rfs_enforced() { ! systemctl --version | grep -q -- '-BPF_FRAMEWORK'; }
+
 # Transient units for systemd's BPF features (stage-guarded, stage-maintenance).
 # systemd-run without --wait: --wait needs the D-Bus system bus, which this
 # minimal system does not run; without it systemd-run talks to PID 1 alone.
 # A probe's last line ("rc=N") says it ended.
-RFS_PROBE='cat /run/mg-rfs-probe >/root/rfs.out 2>&1; echo "rc=$?" >>/root/rfs.out'
+# RestrictFileSystems=~sysfs, probed with a sysfs file.  (Not tmpfs: devtmpfs
+# has tmpfs's magic, so an allow-list with devtmpfs, which the unit's own
+# /dev/null needs, lets every tmpfs through too.)
+RFS_PROPERTY='RestrictFileSystems=~sysfs'
+RFS_PROBE='cat /sys/kernel/uevent_seqnum >/root/rfs.out 2>&1; echo "rc=$?" >>/root/rfs.out'
 IPD_PROBE='timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/9" >/root/ipd.out 2>&1; echo "rc=$?" >>/root/ipd.out'
 run_unit() { # NAME PROBE [PROPERTY...]: the probe in a transient unit; its output on stdout
 	_n=$1 _p=$2
@@ -52,12 +60,12 @@ run_unit() { # NAME PROBE [PROPERTY...]: the probe in a transient unit; its outp
 	cat /root/rfs.out /root/ipd.out 2>/dev/null | tr '\n' ' '
 }
 # rfs_report WHERE OUTPUT: say whether systemd enforced RestrictFileSystems=
-# (a tmpfs read refused), and if not, what its journal says about its BPF LSM.
+# (a sysfs read refused), and if not, what its journal says about its BPF LSM.
 rfs_report() {
 	if systemctl --version | grep -q -- '-BPF_FRAMEWORK'; then
 		say "RestrictFileSystems= ($1): systemd $(systemctl --version | sed -n '1s/^systemd \([0-9]*\).*/\1/p') is built without BPF_FRAMEWORK: it does not enforce it (probe: $2)"
 	elif echo "$2" | grep -q 'not permitted'; then
-		say "RestrictFileSystems= ($1): enforced by systemd, a tmpfs read refused"
+		say "RestrictFileSystems= ($1): enforced by systemd, a sysfs read refused"
 	else
 		say "RestrictFileSystems= ($1): NOT enforced by systemd (probe: $2); its journal: $(journalctl -b -q -o cat | grep -i -E 'bpf-lsm|lsm bpf|restrictfilesystems|restrict_fs|file system restriction' | head -n 5 | tr '\n' '|')"
 	fi
