@@ -202,22 +202,27 @@ forge_round() { # HOOK ERRNO ENAME HASH_OF_KEY HASH_OF_MODULE HELLO_HASH
 	# The forger stays attached until it is killed below (300 s at most).
 	# Loading the kernel's BTF and the program takes seconds under emulation,
 	# and more on a loaded host: up to 90 s are allowed for it.
-	MGATTACK_VERBOSE=1 mgattack bpf-lsm-errno $1 $INO $2 300 $DEV >/tmp/sd/forge.out 2>&1 &
+	# Each round has its own output file, made empty before the forger
+	# starts: the redirection happens in the child, and a file left by the
+	# previous round would read "OK" before this forger is attached.
+	FOUT=/tmp/sd/forge-$1-$3.out
+	: >$FOUT
+	MGATTACK_VERBOSE=1 mgattack bpf-lsm-errno $1 $INO $2 300 $DEV >$FOUT 2>&1 &
 	FPID=$!
 	n=0
-	while [ $n -lt 900 ] && ! grep -q '^OK' /tmp/sd/forge.out && kill -0 $FPID 2>/dev/null; do
+	while [ $n -lt 900 ] && ! grep -q '^OK' $FOUT && kill -0 $FPID 2>/dev/null; do
 		sleep 0.1
 		n=$((n + 1))
 	done
 	_txt=$(errno_text $3)
 	_cat=$(cat $DENY 2>&1)
 	_crc=$?
-	if grep -q '^OK' /tmp/sd/forge.out && [ $_crc -ne 0 ] && echo "$_cat" | grep -q -F "$_txt" &&
+	if grep -q '^OK' $FOUT && [ $_crc -ne 0 ] && echo "$_cat" | grep -q -F "$_txt" &&
 		cat /etc/modguard/policy >/dev/null 2>&1; then
 		ok "$FAMILY: forger self-check ($1, $3): attached, cat $DENY fails with \"$_txt\", the policy still reads"
 	else
 		not_ok "$FAMILY: forger self-check ($1, $3): cat $DENY: exit $_crc ($(echo "$_cat" | head -n 1)), forger $(kill -0 $FPID 2>/dev/null && echo running || echo gone) after $n waits"
-		sed 's/^/#   forger: /' /tmp/sd/forge.out
+		sed 's/^/#   forger: /' $FOUT
 	fi
 	admit_attempt "forged $3 from $1 on the deny list: admit of evil signed by a revoked key" \
 		/tmp/mgd/evil-revoked-key-$4.ko modguard admit /tmp/mgd/evil-revoked-key-$4.ko
