@@ -59,6 +59,7 @@
 
 #include "kernel.h"
 #include "guard.h"
+#include "identity.h"
 #include "trusted.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -137,6 +138,14 @@ static __always_inline bool content_unstable(unsigned long magic)
 const volatile struct mg_config cfg = {};
 
 /* ---- Maps ------------------------------------------------------------- */
+
+/* Who the trusted program is (identity.h); the self-protection shares it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct mg_identity);
+} identity SEC(".maps");
 
 /* Per-task state: the trusted-program tag and the in-flight module load. */
 struct task_state {
@@ -262,8 +271,10 @@ static __always_inline bool is_trusted_file(struct file *file)
 	struct inode *inode = BPF_CORE_READ(file, f_inode);
 	__u64 dev = BPF_CORE_READ(inode, i_sb, s_dev);
 	__u64 ino = BPF_CORE_READ(inode, i_ino);
+	__u32 zero = 0;
+	struct mg_identity *id = bpf_map_lookup_elem(&identity, &zero);
 
-	return cfg.trusted_ino && ino == cfg.trusted_ino && dev == cfg.trusted_dev;
+	return id && id->trusted_ino && ino == id->trusted_ino && dev == id->trusted_dev;
 }
 
 /* ---- Module loading --------------------------------------------------- */

@@ -37,6 +37,7 @@ struct super_block {
 struct inode {
 	unsigned short i_mode;
 	unsigned long i_ino;
+	long long i_size;
 	__u32 i_rdev;
 	struct super_block *i_sb;
 } __attribute__((preserve_access_index));

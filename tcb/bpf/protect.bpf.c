@@ -58,6 +58,7 @@
 
 #include "kernel.h"
 #include "protect.h"
+#include "identity.h"
 #include "trusted.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -65,6 +66,8 @@ char LICENSE[] SEC("license") = "GPL";
 /* ---- Kernel types: the shared ones are in kernel.h ------------------ */
 
 struct mount {
+	struct mount *mnt_parent;
+	struct dentry *mnt_mountpoint;
 	struct vfsmount mnt;
 	int mnt_id;
 } __attribute__((preserve_access_index));
@@ -188,6 +191,14 @@ struct {
 	__type(value, __u32);
 } prot_devs SEC(".maps");
 
+/* Who the trusted program is (identity.h): the guard's map, reused. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct mg_identity);
+} identity SEC(".maps");
+
 /* Mount ids (struct mount.mnt_id) of the mounts on the way to protected objects. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -240,6 +251,9 @@ struct {
 
 /* Entries in prot_groups: while none, a read open costs one load more. */
 __u32 prot_ngroups = 0;
+
+/* The kernel's enum hash_algo value for SHA-256 (IMA's default on Debian). */
+#define HASH_ALGO_SHA256_ 4
 
 /* ---- Helpers ---------------------------------------------------------- */
 
@@ -367,6 +381,21 @@ static __always_inline bool in_initial_mntns(void)
 	struct task_struct *task = bpf_get_current_task_btf();
 
 	return BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum) == cfg.root_mntns;
+}
+
+static __always_inline struct mg_identity *ident(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&identity, &zero);
+}
+
+/* Started in the initramfs and not yet handed off (identity.h): mounts move. */
+static __always_inline bool early(void)
+{
+	struct mg_identity *id = ident();
+
+	return id && id->state == MG_ID_EARLY;
 }
 
 /* ---- Files ------------------------------------------------------------ */
@@ -816,6 +845,12 @@ int BPF_PROG(protect_sb_mount, const char *dev_name, const struct path *path, co
 		return ret;
 	if (flags & (MS_REMOUNT | MS_SHARED | MS_PRIVATE | MS_SLAVE | MS_UNBINDABLE))
 		return 0;
+	/* Started in the initramfs: its init moves /dev, /run, /sys and /proc to
+	 * the real root, and the real root onto "/".  No file of the real root
+	 * is protected before the hand-off, and the pins stay where bpffs is
+	 * mounted, wherever that is moved (unmounting it stays refused). */
+	if ((flags & MS_MOVE) && early())
+		return 0;
 	/* mount(2)'s MS_MOVE names its source as a string this hook cannot
 	 * resolve: refuse it where the trusted program lives (move_mount(2) is
 	 * checked on both ends). */
@@ -841,6 +876,8 @@ int BPF_PROG(protect_move_mount, const struct path *from_path, const struct path
 {
 	if (ret)
 		return ret;
+	if (early())
+		return 0; /* as MS_MOVE in protect_sb_mount */
 	if (dentry_flags(BPF_CORE_READ(to_path, dentry)) & (MG_PROT_OBJECT | MG_PROT_ANCESTOR))
 		return refuse(MG_PR_MOUNT);
 	if (mount_guarded(BPF_CORE_READ(from_path, mnt)) &&
@@ -868,7 +905,7 @@ int BPF_PROG(protect_sb_pivotroot, const struct path *old_path, const struct pat
 {
 	if (ret)
 		return ret;
-	if (in_initial_mntns())
+	if (in_initial_mntns() && !early())
 		return refuse(MG_PR_MOUNT);
 	return 0;
 }
@@ -878,9 +915,10 @@ int BPF_PROG(protect_sb_pivotroot, const struct path *old_path, const struct pat
 static __always_inline bool is_trusted_file(struct file *file)
 {
 	struct inode *inode = BPF_CORE_READ(file, f_inode);
+	struct mg_identity *id = ident();
 
-	return cfg.trusted_ino && BPF_CORE_READ(inode, i_ino) == cfg.trusted_ino &&
-	       BPF_CORE_READ(inode, i_sb, s_dev) == cfg.trusted_dev;
+	return id && id->trusted_ino && BPF_CORE_READ(inode, i_ino) == id->trusted_ino &&
+	       BPF_CORE_READ(inode, i_sb, s_dev) == id->trusted_dev;
 }
 
 /* The real root and mount namespace: a chroot or a private namespace could
@@ -890,14 +928,123 @@ static __always_inline bool in_real_root(void)
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct vfsmount *mnt = BPF_CORE_READ(task, fs, root.mnt);
 	struct inode *root = BPF_CORE_READ(task, fs, root.dentry, d_inode);
+	struct mg_identity *id = ident();
 	struct mount *m;
 
-	if (!mnt || !root || !in_initial_mntns())
+	if (!mnt || !root || !id || !in_initial_mntns())
 		return false;
 	m = (void *)mnt - bpf_core_field_offset(struct mount, mnt);
-	return BPF_CORE_READ(m, mnt_id) == cfg.root_mnt_id &&
-	       BPF_CORE_READ(root, i_ino) == cfg.root_ino &&
-	       BPF_CORE_READ(root, i_sb, s_dev) == cfg.root_dev;
+	return BPF_CORE_READ(m, mnt_id) == id->root_mnt_id &&
+	       BPF_CORE_READ(root, i_ino) == id->root_ino &&
+	       BPF_CORE_READ(root, i_sb, s_dev) == id->root_dev;
+}
+
+/* ---- The hand-off from the initramfs (identity.h) ----------------------- */
+
+/* The name of dentry D is WANT (NUL-terminated, within MG_ID_COMP_LEN). */
+static __always_inline bool name_is(struct dentry *d, const char *want)
+{
+	char buf[MG_ID_COMP_LEN] = {};
+
+	if (bpf_probe_read_kernel_str(buf, sizeof(buf), BPF_CORE_READ(d, d_name.name)) <= 0)
+		return false;
+	for (int i = 0; i < MG_ID_COMP_LEN; i++) {
+		if (buf[i] != want[i])
+			return false;
+		if (!buf[i])
+			return true;
+	}
+	return false;
+}
+
+/*
+ * FILE was reached by the recorded path from the task's root: each component
+ * by name, across mounts, and nothing above that root.  A hard link, a copy
+ * or a bind mount elsewhere is not the path.
+ */
+static __always_inline bool at_recorded_path(struct file *file, struct mg_identity *id,
+					     struct task_struct *task)
+{
+	struct dentry *d = BPF_CORE_READ(file, f_path.dentry);
+	struct vfsmount *mnt = BPF_CORE_READ(file, f_path.mnt);
+	struct dentry *root = BPF_CORE_READ(task, fs, root.dentry);
+	struct vfsmount *rmnt = BPF_CORE_READ(task, fs, root.mnt);
+	__u32 c = 0, n = id->ncomps;
+
+	for (int step = 0; step < 2 * MG_ID_COMPS + 2; step++) {
+		if (d == root && mnt == rmnt)
+			return c == n;
+		if (d == BPF_CORE_READ(mnt, mnt_root)) {
+			struct mount *m = (void *)mnt - bpf_core_field_offset(struct mount, mnt);
+			struct mount *p = BPF_CORE_READ(m, mnt_parent);
+
+			if (!p || p == m)
+				return false;
+			d = BPF_CORE_READ(m, mnt_mountpoint);
+			mnt = (void *)p + bpf_core_field_offset(struct mount, mnt);
+			continue;
+		}
+		if (c >= n || c >= MG_ID_COMPS)
+			return false;
+		if (!name_is(d, id->comps[c]))
+			return false;
+		c++;
+		d = BPF_CORE_READ(d, d_parent);
+	}
+	return false;
+}
+
+/*
+ * While the guard started in the initramfs waits for the real root's trusted
+ * program: the first clean exec, in the initial mount namespace and outside
+ * the initramfs's root, of the file at the recorded path whose content is
+ * the initramfs's trusted binary (size, then IMA's SHA-256 of it: the file
+ * is open for exec, so nobody writes it meanwhile) becomes the trusted
+ * binary, and the task's root the trusted program's root.  The exec is then
+ * tagged as any exec of the trusted binary is (bprm_committed_creds).
+ */
+SEC("lsm.s/bprm_check_security")
+int BPF_PROG(protect_handoff, struct linux_binprm *bprm, int ret)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct mg_identity *id = ident();
+	struct file *file;
+	struct inode *inode, *root;
+	struct vfsmount *rmnt;
+	struct mount *m;
+	__u8 h[64] = {};
+
+	if (ret || !id || id->state != MG_ID_EARLY)
+		return ret;
+	/* A BTF pointer, as bpf_ima_file_hash() wants it (not a probed value). */
+	file = bprm->file;
+	inode = BPF_CORE_READ(file, f_inode);
+	if (!inode || (__u64)BPF_CORE_READ(inode, i_size) != id->size)
+		return 0;
+	if (!in_initial_mntns() || !mg_exec_clean(bprm, task))
+		return 0;
+	root = BPF_CORE_READ(task, fs, root.dentry, d_inode);
+	rmnt = BPF_CORE_READ(task, fs, root.mnt);
+	if (!root || !rmnt)
+		return 0;
+	m = (void *)rmnt - bpf_core_field_offset(struct mount, mnt);
+	/* Still the initramfs's root: that is not the real root. */
+	if (BPF_CORE_READ(m, mnt_id) == id->root_mnt_id)
+		return 0;
+	if (!at_recorded_path(file, id, task))
+		return 0;
+	if (bpf_ima_file_hash(file, h, sizeof(h)) != HASH_ALGO_SHA256_)
+		return 0;
+	for (int i = 0; i < 32; i++)
+		if (h[i] != id->hash[i])
+			return 0;
+	id->trusted_dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	id->trusted_ino = BPF_CORE_READ(inode, i_ino);
+	id->root_dev = BPF_CORE_READ(root, i_sb, s_dev);
+	id->root_ino = BPF_CORE_READ(root, i_ino);
+	id->root_mnt_id = BPF_CORE_READ(m, mnt_id);
+	id->state = MG_ID_PENDING;
+	return 0;
 }
 
 /*

@@ -56,12 +56,8 @@ struct mg_id_key {
 
 /* Set by the trusted program before load; read-only once loaded (.rodata). */
 struct mg_protect_config {
-	__u64 trusted_dev; /* the trusted binary, kernel encoding */
-	__u64 trusted_ino;
-	__u64 root_dev; /* "/" of the trusted program at start */
-	__u64 root_ino;
-	__u64 root_mnt_id; /* its mount id: the trusted program runs only in that root */
-	__u64 root_mntns; /* inode number of its mount namespace */
+	/* The trusted binary and its root are in the identity map (identity.h). */
+	__u64 root_mntns; /* inode number of the trusted program's mount namespace */
 	__u32 enforce; /* 0: permissive (report only) */
 	/* Offsets of bpf_send_signal and bpf_send_signal_thread from __bpf_call_base
 	 * (kallsyms), as a verified program's helper calls hold them; 0: unknown. */

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -24,18 +25,21 @@
 #include <bpf/libbpf.h>
 
 #include "guard.h"
+#include "identity.h"
 #include "protect.h"
 #include "guard.skel.h"
 #include "loader.h"
 #include "selfprotect.h"
 #include "snapshot.h"
 #include "kmodel.h"
+#include "modguard.h"
 
 #define BPF_FS_MAGIC_ 0xcafe4a11
 #define LSM_LIST "/sys/kernel/security/lsm"
 #define SIG_ENFORCE "/sys/module/module/parameters/sig_enforce"
 #define MODULES_DISABLED "/proc/sys/kernel/modules_disabled"
 #define FALLBACK_PENDING MODGUARD_RUNDIR "/fallback-pending"
+#define LOADER_PATH MODGUARD_LIBEXECDIR "/modguard-loader"
 
 int guard_map_open(const char *name)
 {
@@ -222,7 +226,7 @@ static int pin_all(struct guard_bpf *skel)
 	} maps[] = {
 		{ skel->maps.admitted, "admitted" }, { skel->maps.stats, "stats" },
 		{ skel->maps.recent, "recent" },     { skel->maps.events, "events" },
-		{ skel->maps.rodata, "config" },
+		{ skel->maps.rodata, "config" },   { skel->maps.identity, "identity" },
 	};
 	struct bpf_program *p;
 	char path[256];
@@ -288,21 +292,311 @@ static int ensure_deny_list(void)
 	return 0;
 }
 
+
+/* ---- The trusted program's identity (identity.h) ------------------------ */
+
+/* SHA-256 of the file at PATH, and its size.  0, or -1 with errno set. */
+static int file_sha256(const char *path, uint8_t out[32], __u64 *size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	struct stat sb;
+	void *p;
+
+	if (fd < 0 && errno == ELOOP && !strncmp(path, "/proc/", 6))
+		fd = open(path, O_RDONLY | O_CLOEXEC); /* /proc/self/exe is a link */
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &sb) || !S_ISREG(sb.st_mode)) {
+		if (!errno)
+			errno = EINVAL;
+		close(fd);
+		return -1;
+	}
+	if (size)
+		*size = (__u64)sb.st_size;
+	if (sb.st_size == 0) {
+		modguard_sha256((const uint8_t *)"", 0, out);
+		close(fd);
+		return 0;
+	}
+	p = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED)
+		return -1;
+	modguard_sha256(p, (size_t)sb.st_size, out);
+	munmap(p, (size_t)sb.st_size);
+	return 0;
+}
+
+struct digest_buf {
+	char *b;
+	size_t len, cap;
+};
+
+static int dig_add(struct digest_buf *d, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(d->b ? d->b + d->len : NULL, d->b ? d->cap - d->len : 0, fmt, ap);
+		va_end(ap);
+		if (n < 0)
+			return -1;
+		if (d->b && d->len + (size_t)n < d->cap) {
+			d->len += (size_t)n;
+			return 0;
+		}
+		size_t cap = (d->cap ? d->cap * 2 : 4096) + (size_t)n;
+		char *nb = realloc(d->b, cap);
+
+		if (!nb)
+			return -1;
+		d->b = nb;
+		d->cap = cap;
+	}
+}
+
+/* Every entry under DIR (REL from the configuration's top), sorted, with its content's hash. */
+static int config_walk(struct digest_buf *d, const char *dir, const char *rel, int depth)
+{
+	struct dirent **names;
+	int n = scandir(dir, &names, NULL, alphasort), r = 0;
+
+	if (n < 0)
+		return depth == 0 && errno == ENOENT ? 0 : -1;
+	for (int i = 0; i < n; i++) {
+		const char *nm = names[i]->d_name;
+		char path[PATH_MAX], sub[PATH_MAX], tgt[PATH_MAX], hex[65];
+		uint8_t h[32];
+		struct stat sb;
+		ssize_t l;
+
+		if (r || !strcmp(nm, ".") || !strcmp(nm, ".."))
+			goto next;
+		snprintf(path, sizeof(path), "%s/%s", dir, nm);
+		snprintf(sub, sizeof(sub), "%s%s%s", rel, *rel ? "/" : "", nm);
+		if (lstat(path, &sb)) {
+			r = -1;
+			goto next;
+		}
+		if (S_ISDIR(sb.st_mode)) {
+			r = dig_add(d, "d %zu:%s %o\n", strlen(sub), sub, sb.st_mode & 07777);
+			if (!r)
+				r = depth > 16 ? (errno = ELOOP, -1) : config_walk(d, path, sub, depth + 1);
+		} else if (S_ISREG(sb.st_mode)) {
+			if (file_sha256(path, h, NULL)) {
+				r = -1;
+				goto next;
+			}
+			for (int k = 0; k < 32; k++)
+				snprintf(hex + 2 * k, 3, "%02x", h[k]);
+			r = dig_add(d, "f %zu:%s %o %s\n", strlen(sub), sub, sb.st_mode & 07777, hex);
+		} else if (S_ISLNK(sb.st_mode)) {
+			l = readlink(path, tgt, sizeof(tgt) - 1);
+			if (l < 0) {
+				r = -1;
+				goto next;
+			}
+			tgt[l] = 0;
+			r = dig_add(d, "l %zu:%s %zu:%s\n", strlen(sub), sub, (size_t)l, tgt);
+		} else {
+			r = dig_add(d, "o %zu:%s %o\n", strlen(sub), sub, sb.st_mode);
+		}
+next:
+		free(names[i]);
+	}
+	free(names);
+	return r;
+}
+
+/*
+ * The configuration as the trusted program reads it: SHA-256 over every
+ * entry of the sysconfdir (name, mode, content's SHA-256 or link target),
+ * in order.  The initramfs's and the real root's must be equal for the
+ * hand-off.  0, or -1 after a message.
+ */
+static int config_digest(uint8_t out[32])
+{
+	struct digest_buf d = { 0 };
+	int r = config_walk(&d, MODGUARD_SYSCONFDIR, "", 0);
+
+	if (r)
+		msg("%s: cannot read the configuration: %s", MODGUARD_SYSCONFDIR, strerror(errno));
+	else
+		modguard_sha256((const uint8_t *)(d.b ? d.b : ""), d.len, out);
+	/* --debug: what was hashed, to compare an initramfs's with the real root's. */
+	if (!r && getenv("MODGUARD_DEBUG"))
+		fprintf(stderr, "configuration digest over:\n%.*s", (int)d.len, d.b ? d.b : "");
+	free(d.b);
+	return r;
+}
+
+/*
+ * This program as the guard will know it: itself and its root; from the
+ * initramfs (early), also what it hands off to: its content, and its path
+ * on the real root, which is this one's.  0, or -1 after a message.
+ */
+static int identity_fill(struct mg_identity *id, bool early)
+{
+	struct statx sx;
+	char path[] = LOADER_PATH, *save = NULL, *comps[16];
+	unsigned n = 0;
+
+	memset(id, 0, sizeof(*id));
+	if (kernel_file_id("/proc/self/exe", true, &id->trusted_dev, &id->trusted_ino) ||
+	    kernel_file_id("/", true, &id->root_dev, &id->root_ino) ||
+	    statx(AT_FDCWD, "/", 0, STATX_MNT_ID, &sx) || !(sx.stx_mask & STATX_MNT_ID)) {
+		msg("cannot identify the trusted program and its root: %s", strerror(errno));
+		return -1;
+	}
+	id->root_mnt_id = sx.stx_mnt_id;
+	id->state = early ? MG_ID_EARLY : MG_ID_FIXED;
+	if (!early)
+		return 0;
+	if (config_digest(id->config))
+		return -1;
+	if (file_sha256("/proc/self/exe", id->hash, &id->size)) {
+		msg("/proc/self/exe: cannot hash: %s", strerror(errno));
+		return -1;
+	}
+	for (char *c = strtok_r(path, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+		if (n >= MG_ID_COMPS || strlen(c) >= MG_ID_COMP_LEN) {
+			msg("%s: the path is too long for the hand-off (%d components of %d bytes at most)",
+			    LOADER_PATH, MG_ID_COMPS, MG_ID_COMP_LEN - 1);
+			return -1;
+		}
+		comps[n++] = c;
+	}
+	id->ncomps = n;
+	for (unsigned i = 0; i < n; i++)
+		snprintf(id->comps[i], MG_ID_COMP_LEN, "%s", comps[n - 1 - i]);
+	return 0;
+}
+
+/* The pinned identity, read: 0 (fd kept in *fdp if given), or -1 with errno. */
+static int identity_read(struct mg_identity *id, int *fdp)
+{
+	__u32 zero = 0;
+	int fd = bpf_obj_get(MG_PIN_DIR "/identity");
+
+	if (fd < 0)
+		return -1;
+	if (bpf_map_lookup_elem(fd, &zero, id)) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	if (fdp)
+		*fdp = fd;
+	else
+		close(fd);
+	return 0;
+}
+
+bool handoff_pending(void)
+{
+	struct mg_identity id;
+
+	return identity_read(&id, NULL) == 0 && id.state == MG_ID_PENDING;
+}
+
+/*
+ * guard start --boot with the guard already running.  Started in the
+ * initramfs, the guard recognised this program at its exec (identity.h):
+ * take over the real root's files, check that its configuration is the
+ * initramfs's, and only then fix the identity.  A refusal leaves the
+ * initramfs's guard enforcing, its rules unchanged; the trusted program
+ * refuses every other command until a hand-off succeeds.
+ */
+static int guard_handoff(void)
+{
+	struct mg_identity id;
+	struct policy pol;
+	__u64 dev, ino, sdev, sino;
+	uint8_t dig[32];
+	__u32 zero = 0;
+	int fd;
+
+	if (identity_read(&id, &fd)) {
+		if (errno == EPERM || errno == EACCES)
+			msg("guard already started, and this program is not the trusted one: if the guard was started in the initramfs, %s is not the program the initramfs holds (run update-initramfs in a maintenance boot)",
+			    LOADER_PATH);
+		else
+			msg("guard already started (%s exists)", MG_PIN_DIR);
+		return EXIT_DENIED;
+	}
+	if (id.state != MG_ID_PENDING) {
+		msg("guard already started%s", id.state == MG_ID_EARLY ? " (in the initramfs)" : "");
+		close(fd);
+		return EXIT_DENIED;
+	}
+	phase(NULL);
+	if (kernel_file_id(LOADER_PATH, false, &dev, &ino) ||
+	    kernel_file_id("/proc/self/exe", true, &sdev, &sino)) {
+		msg("hand-off refused: %s: %s", LOADER_PATH, strerror(errno));
+		goto refused;
+	}
+	if (dev != sdev || ino != sino || dev != id.trusted_dev || ino != id.trusted_ino) {
+		msg("hand-off refused: this program is not %s", LOADER_PATH);
+		goto refused;
+	}
+	if (policy_load(POLICY_PATH, &pol))
+		goto refused;
+	/* The files first, then their content: nobody can change it in between. */
+	if (protect_handoff(&pol))
+		goto refused;
+	if (config_digest(dig))
+		goto refused;
+	if (memcmp(dig, id.config, sizeof(dig))) {
+		msg("hand-off refused: the configuration in %s is not the one the initramfs holds (it changed after update-initramfs last ran): the guard keeps enforcing the initramfs's rules, and no module can be admitted until a boot whose initramfs holds this configuration",
+		    MODGUARD_SYSCONFDIR);
+		goto refused;
+	}
+	if (ensure_deny_list())
+		goto refused;
+	id.state = MG_ID_FIXED;
+	if (bpf_map_update_elem(fd, &zero, &id, BPF_ANY)) {
+		msg("hand-off: cannot fix the identity: %s", strerror(errno));
+		goto refused;
+	}
+	close(fd);
+	printf("guard handed over from the initramfs: trusted program %s (inode %llu on %u:%u)\n",
+	       LOADER_PATH, (unsigned long long)ino, (unsigned)(dev >> 20),
+	       (unsigned)(dev & 0xfffff));
+	return EXIT_OK;
+refused:
+	close(fd);
+	return EXIT_DENIED;
+}
+
 /*
  * One failure path: whatever stops the guard from starting (no valid policy,
  * no BPF LSM, no bpffs, no pin directory, no BPF object, a program the
  * verifier refuses, no self-protection) applies the policy's fallback.
  * Only a guard that is already running is left alone.
  */
-static int guard_start(bool boot)
+static int guard_start(bool boot, bool early)
 {
 	struct policy pol;
 	struct guard_bpf *skel = NULL;
 	struct btf *btf = NULL;
-	__u64 self_dev, self_ino;
+	struct mg_identity id;
+	__u32 zero = 0;
 	int ret = EXIT_USAGE;
 
+	/* Already running: from the initramfs, this may be the hand-off. */
+	if (access(MG_PIN_DIR "/admitted", F_OK) == 0)
+		return boot ? guard_handoff() : (msg("guard already started (%s exists)", MG_PIN_DIR), EXIT_DENIED);
 	phase(NULL);
+	/* Before the deny list is made: the configuration as it was found. */
+	if (identity_fill(&id, early)) {
+		pol = (struct policy){ .fallback = FALLBACK_MODULES_DISABLED };
+		goto fail;
+	}
 	/* First: whatever happens next, the trusted program's loads need it. */
 	if (ensure_deny_list()) {
 		pol = (struct policy){ .fallback = FALLBACK_MODULES_DISABLED };
@@ -329,12 +623,6 @@ static int guard_start(bool boot)
 		msg("guard already started (%s exists)", MG_PIN_DIR);
 		return EXIT_DENIED;
 	}
-	/* Identify ourselves by what was exec'd, not by a path that could be swapped,
-	 * and as the kernel does (superblock device, not stat()'s st_dev). */
-	if (kernel_file_id("/proc/self/exe", true, &self_dev, &self_ino)) {
-		msg("/proc/self/exe: %s", strerror(errno));
-		goto fail;
-	}
 
 	libbpf_set_print(libbpf_quiet);
 	skel = guard_bpf__open();
@@ -342,8 +630,10 @@ static int guard_start(bool boot)
 		msg("cannot open the guard's BPF object: %s", strerror(errno));
 		goto fail;
 	}
-	skel->rodata->cfg.trusted_dev = self_dev;
-	skel->rodata->cfg.trusted_ino = self_ino;
+	/* Identified by what was exec'd, not by a path that could be swapped, and
+	 * as the kernel does (superblock device, not stat()'s st_dev). */
+	skel->rodata->cfg.trusted_dev = id.trusted_dev;
+	skel->rodata->cfg.trusted_ino = id.trusted_ino;
 	skel->rodata->cfg.mode = pol.permissive ? MG_MODE_PERMISSIVE : MG_MODE_ENFORCE;
 	skel->rodata->cfg.trust_kernel_keys = pol.trust_kernel_keys;
 	skel->rodata->cfg.loader_only = pol.loader_only;
@@ -367,13 +657,18 @@ static int guard_start(bool boot)
 		goto fail;
 	}
 	phase("guard start: load the guard's programs (verifier)");
+	if (bpf_map_update_elem(bpf_map__fd(skel->maps.identity), &zero, &id, BPF_ANY)) {
+		msg("cannot set the guard's identity map: %s", strerror(errno));
+		goto fail;
+	}
 	if (pin_all(skel))
 		goto fail;
 	phase("guard start: attach and pin the guard");
 	/* A guard that root can unpin protects nothing: without self-protection, fail closed. */
-	if (protect_start(&pol, btf))
+	if (protect_start(&pol, btf, bpf_map__fd(skel->maps.identity), early))
 		goto fail;
-	printf("guard started: mode %s, trust_kernel_keys %s, loader_only %s%s\n",
+	printf("guard started%s: mode %s, trust_kernel_keys %s, loader_only %s%s\n",
+	       early ? " in the initramfs" : "",
 	       pol.permissive ? "permissive" : "enforce", pol.trust_kernel_keys ? "yes" : "no",
 	       pol.loader_only ? "yes" : "no",
 	       skel->rodata->cfg.kernel_modsig ?
@@ -497,6 +792,15 @@ static int guard_dump(void)
 	s->magic = MG_SNAP_MAGIC;
 	s->size = sizeof(*s);
 	memcpy(&s->cfg, ro, sizeof(s->cfg));
+	{
+		/* The trusted binary now: after a hand-off, not the one started with. */
+		struct mg_identity id;
+
+		if (identity_read(&id, NULL) == 0) {
+			s->cfg.trusted_dev = id.trusted_dev;
+			s->cfg.trusted_ino = id.trusted_ino;
+		}
+	}
 	/* One file key per admitted module; the signed part's key is its twin. */
 	for (void *prev = NULL; bpf_map_get_next_key(afd, prev, &next) == 0; prev = &key) {
 		key = next;
@@ -627,15 +931,16 @@ static int guard_fallback(bool boot)
 int cmd_guard(int argc, char *argv[])
 {
 	bool boot = argc == 3 && !strcmp(argv[2], "--boot");
+	bool early = argc == 3 && !strcmp(argv[2], "--early");
 
-	if (argc >= 2 && !strcmp(argv[1], "start") && (argc == 2 || boot))
-		return guard_start(boot);
+	if (argc >= 2 && !strcmp(argv[1], "start") && (argc == 2 || boot || early))
+		return guard_start(boot || early, early);
 	if (argc >= 2 && !strcmp(argv[1], "fallback") && (argc == 2 || boot))
 		return guard_fallback(boot);
 	if (argc >= 2 && !strcmp(argv[1], "dump") && argc == 2)
 		return guard_dump();
 	if (argc >= 2 && !strcmp(argv[1], "events"))
 		return guard_events(argc, argv);
-	msg("usage: guard start [--boot] | fallback [--boot] | dump | events [--timeout SEC]");
+	msg("usage: guard start [--boot|--early] | fallback [--boot] | dump | events [--timeout SEC]");
 	return EXIT_USAGE;
 }

@@ -110,6 +110,8 @@ static const struct hook hooks[] = {
 	  "the trusted program's exec" },
 	{ "protect_bprm_committed_creds", "bpf_lsm_bprm_committed_creds", 1, REQUIRED, NULL,
 	  "the trusted program's exec" },
+	{ "protect_handoff", "bpf_lsm_bprm_check_security", 1, REQUIRED, NULL,
+	  "the hand-off from a guard started in the initramfs" },
 	{ "protect_task_alloc", "bpf_lsm_task_alloc", 2, REQUIRED, NULL,
 	  "the trusted program's threads and children" },
 	{ "protect_task_free", "bpf_lsm_task_free", 1, REQUIRED, NULL,

@@ -57,6 +57,8 @@ int guard_map_open(const char *name);
 int kernel_decides(const char *path, const char *params);
 
 int cmd_guard(int argc, char *argv[]);
+/* The guard was handed off from the initramfs and has not checked this root yet (identity.h). */
+bool handoff_pending(void);
 int cmd_admit(int argc, char *argv[]);
 int cmd_load(int argc, char *argv[]);
 int cmd_load_chain(int argc, char *argv[]);

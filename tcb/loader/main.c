@@ -178,7 +178,7 @@ out:
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: %s [--debug] guard start [--boot] | fallback [--boot] | status | log [--timeout SEC]\n"
+		"usage: %s [--debug] guard start [--boot|--early] | fallback [--boot] | status | log [--timeout SEC]\n"
 		"       %s admit [-q] [-n] [-C TRUST] FILE... | --tree DIR\n"
 		"       %s load FILE [PARAM...]\n"
 		"       %s load-chain FILE PARAMS [FILE PARAMS]...\n"
@@ -307,6 +307,13 @@ int main(int argc, char *argv[])
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;
+	}
+	/* Handed off from the initramfs, not yet checked (identity.h): only the
+	 * hand-off itself runs. */
+	if (v && !(v->fn == cmd_guard && argc >= 3 && !strcmp(argv[2], "start")) &&
+	    handoff_pending()) {
+		msg("refused: the guard started in the initramfs has not completed its hand-off to this program (guard start --boot does it; see the journal of modguard.service)");
+		return EXIT_DENIED;
 	}
 	if (v)
 		return v->fn(argc - 1, argv + 1);

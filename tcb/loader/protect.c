@@ -825,10 +825,10 @@ static void probe_writers(const struct policy *pol)
 #define SWEEP_ROUNDS 8
 
 /* One pass of the iterator: the number of mappings found; the first max are stored. */
-static ssize_t sweep(struct bpf_link *link, struct mg_sweep_rec *rec, size_t max)
+static ssize_t sweep(int link, struct mg_sweep_rec *rec, size_t max)
 {
 	size_t total = 0, cap = max * sizeof(*rec);
-	int fd = bpf_iter_create(bpf_link__fd(link));
+	int fd = bpf_iter_create(link);
 	char buf[4096];
 
 	if (fd < 0)
@@ -889,10 +889,11 @@ static void holder_name(const struct mg_sweep_rec *r, char *comm, size_t clen, c
 		path[l] = 0;
 }
 
-static void revoke_mappings(struct bpf_program *sweeper, bool permissive)
+/* SWEEPER: the iterator program's fd. */
+static void revoke_mappings(int sweeper, bool permissive)
 {
 	static struct mg_sweep_rec first[SWEEP_MAX], again[SWEEP_MAX];
-	struct bpf_link *link;
+	int link;
 	pid_t self = getpid();
 	struct stat ns;
 	ssize_t n = 0;
@@ -904,8 +905,8 @@ static void revoke_mappings(struct bpf_program *sweeper, bool permissive)
 		st.unrevoked++;
 		return;
 	}
-	link = bpf_program__attach_iter(sweeper, NULL);
-	if (!link) {
+	link = bpf_link_create(sweeper, 0, BPF_TRACE_ITER, NULL);
+	if (link < 0) {
 		msg("WARNING: cannot look for writable shared mappings of protected files: %s",
 		    strerror(errno));
 		st.unrevoked++;
@@ -928,7 +929,7 @@ static void revoke_mappings(struct bpf_program *sweeper, bool permissive)
 		if (n < 0)
 			msg("WARNING: cannot look for writable shared mappings of protected files: %s",
 			    strerror(errno));
-		bpf_link__destroy(link);
+		close(link);
 		return;
 	}
 	for (int round = 0; round < SWEEP_ROUNDS; round++) {
@@ -981,7 +982,7 @@ static void revoke_mappings(struct bpf_program *sweeper, bool permissive)
 		    strerror(errno));
 		st.unrevoked++;
 	}
-	bpf_link__destroy(link);
+	close(link);
 }
 
 static int pin_map(struct bpf_map *map, const char *name)
@@ -1023,14 +1024,12 @@ static int attach_pin(struct bpf_program *p)
  * kernel that has neither layout fails the start, and the guard fails
  * closed: a program reading the wrong argument would protect nothing.
  */
-int protect_start(const struct policy *pol, const struct btf *btf)
+int protect_start(const struct policy *pol, const struct btf *btf, int identity, bool early)
 {
 	struct protect_bpf *skel;
 	struct bpf_program *p;
 	struct bpf_map *m;
 	struct stat ns;
-	struct statx sx;
-	__u64 self_dev, self_ino, root_dev, root_ino;
 	char self_path[PATH_MAX];
 	ssize_t n;
 	int ret = -1;
@@ -1038,9 +1037,7 @@ int protect_start(const struct policy *pol, const struct btf *btf)
 	n = readlink("/proc/self/exe", self_path, sizeof(self_path) - 1);
 	if (n > 0)
 		self_path[n] = 0;
-	if (n <= 0 || kernel_file_id("/proc/self/exe", true, &self_dev, &self_ino) ||
-	    kernel_file_id("/", true, &root_dev, &root_ino) || stat("/proc/self/ns/mnt", &ns) ||
-	    statx(AT_FDCWD, "/", 0, STATX_MNT_ID, &sx) || !(sx.stx_mask & STATX_MNT_ID)) {
+	if (n <= 0 || stat("/proc/self/ns/mnt", &ns)) {
 		msg("self-protection: cannot identify the trusted program's root: %s",
 		    strerror(errno));
 		return -1;
@@ -1050,11 +1047,11 @@ int protect_start(const struct policy *pol, const struct btf *btf)
 		msg("self-protection: cannot open its BPF object: %s", strerror(errno));
 		return -1;
 	}
-	skel->rodata->cfg.trusted_dev = self_dev;
-	skel->rodata->cfg.trusted_ino = self_ino;
-	skel->rodata->cfg.root_dev = root_dev;
-	skel->rodata->cfg.root_ino = root_ino;
-	skel->rodata->cfg.root_mnt_id = sx.stx_mnt_id;
+	/* Who the trusted program is: the guard's identity map (identity.h). */
+	if (bpf_map__reuse_fd(skel->maps.identity, identity)) {
+		msg("self-protection: cannot share the guard's identity map: %s", strerror(errno));
+		goto out;
+	}
 	skel->rodata->cfg.root_mntns = ns.st_ino;
 	skel->rodata->cfg.enforce = !pol->permissive;
 	phase("self-protection: open");
@@ -1076,14 +1073,18 @@ int protect_start(const struct policy *pol, const struct btf *btf)
 	st.ids = bpf_map__fd(skel->maps.prot_ids);
 	st.mnts = bpf_map__fd(skel->maps.prot_mnts);
 
-	/* The set, before any program runs. */
-	mark_inode("/proc/self/exe", true, MG_PROT_OBJECT);
-	mark_fs(self_path);
-	for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
-		protect_pattern(defaults[i]);
-	for (unsigned i = 0; i < pol->n_protect; i++)
-		protect_pattern(pol->protect[i]);
-	mark_unit_dirs();
+	/* The set, before any program runs.  In the initramfs, the files are the
+	 * image's and go at switch_root: the real root's are taken over at the
+	 * hand-off (protect_handoff). */
+	if (!early) {
+		mark_inode("/proc/self/exe", true, MG_PROT_OBJECT);
+		mark_fs(self_path);
+		for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
+			protect_pattern(defaults[i]);
+		for (unsigned i = 0; i < pol->n_protect; i++)
+			protect_pattern(pol->protect[i]);
+		mark_unit_dirs();
+	}
 	mark_ancestors(MG_PIN_DIR "/x");
 	mark_ancestors(MG_PROTECT_PIN_DIR "/x");
 
@@ -1114,42 +1115,115 @@ int protect_start(const struct policy *pol, const struct btf *btf)
 		goto out;
 	}
 	if (pin_map(skel->maps.prot_inodes, "inodes") || pin_map(skel->maps.prot_devs, "devices") ||
-	    pin_map(skel->maps.prot_ids, "ids") || pin_map(skel->maps.prot_stats, "stats"))
+	    pin_map(skel->maps.prot_ids, "ids") || pin_map(skel->maps.prot_stats, "stats") ||
+	    pin_map(skel->maps.prot_mnts, "mounts"))
 		goto out;
+	/* The hand-off sweeps with the same iterator. */
+	if (early && bpf_program__pin(skel->progs.protect_sweep, MG_PROTECT_PIN_DIR "/prog_sweep")) {
+		msg("%s/prog_sweep: cannot pin: %s", MG_PROTECT_PIN_DIR, strerror(errno));
+		goto out;
+	}
+	/* The write hook only when writers from before the lock need it; from the
+	 * initramfs always, since the writers are the real root's, after it. */
 	bpf_object__for_each_program(p, skel->obj) if (bpf_program__autoload(p) &&
-						       p != skel->progs.protect_file_permission &&
+						       (early || p != skel->progs.protect_file_permission) &&
 						       p != skel->progs.protect_sweep &&
 						       attach_pin(p)) goto out;
 	phase("self-protection: attach and pin");
-	/* Only now, with write opens refused: does anything still write? */
-	probe_writers(pol);
-	phase("self-protection: probe for writers from before the lock");
-	if (st.writers || st.unknown) {
-		if (attach_pin(skel->progs.protect_file_permission))
-			goto out;
-		printf("self-protection: write hook attached (%u writers from before the lock, "
-		       "%u files unchecked)\n",
-		       st.writers, st.unknown);
+	if (!early) {
+		/* Only now, with write opens refused: does anything still write? */
+		probe_writers(pol);
+		phase("self-protection: probe for writers from before the lock");
+		if (st.writers || st.unknown) {
+			if (attach_pin(skel->progs.protect_file_permission))
+				goto out;
+			printf("self-protection: write hook attached (%u writers from before the lock, "
+			       "%u files unchecked)\n",
+			       st.writers, st.unknown);
+		}
+		/* Mappings: with mmap and mprotect refused, what is left can be swept. */
+		revoke_mappings(bpf_program__fd(skel->progs.protect_sweep), pol->permissive);
+		phase("self-protection: sweep for writable shared mappings");
+		if (st.killed)
+			printf("self-protection: holders of writable shared mappings killed: %u\n",
+			       st.killed);
 	}
-	/* Mappings: with mmap and mprotect refused, what is left can be swept. */
-	revoke_mappings(skel->progs.protect_sweep, pol->permissive);
-	phase("self-protection: sweep for writable shared mappings");
-	if (st.killed)
-		printf("self-protection: holders of writable shared mappings killed: %u\n",
-		       st.killed);
 	/* Seal: the pins themselves, now that they all exist. */
 	protect_path(MG_PIN_DIR);
 	protect_path(MG_PROTECT_PIN_DIR);
 	if (st.err)
 		goto out;
 	phase("self-protection: seal the pins");
-	printf("self-protection locked: %u objects, %u ancestors, %u mounts, %u devices, %u BPF objects%s\n",
-	       st.objects, st.ancestors, st.mounts, st.devices, st.bpf_ids,
+	printf("self-protection locked%s: %u objects, %u ancestors, %u mounts, %u devices, %u BPF objects%s\n",
+	       early ? " (initramfs: the real root's files at the hand-off)" : "", st.objects,
+	       st.ancestors, st.mounts, st.devices, st.bpf_ids,
 	       pol->permissive ? " (permissive: refusals reported only)" : "");
 	ret = 0;
 out:
 	protect_bpf__destroy(skel); /* pinned links and maps stay */
 	return ret;
+}
+
+static int pinned(const char *name)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", MG_PROTECT_PIN_DIR, name);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		msg("%s: %s", path, strerror(errno));
+	return fd;
+}
+
+/*
+ * The hand-off (identity.h): the guard and its self-protection were started
+ * in the initramfs, and this program, on the real root, is now the trusted
+ * one.  Its files are protected as protect_start would have protected them,
+ * into the pinned maps; then the writers and the writable shared mappings
+ * from before the lock are dealt with, as at any start on a running system
+ * (the write hook is attached from the initramfs on).
+ */
+int protect_handoff(const struct policy *pol)
+{
+	char self_path[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self_path, sizeof(self_path) - 1);
+	int sweeper;
+
+	if (n <= 0) {
+		msg("self-protection: /proc/self/exe: %s", strerror(errno));
+		return -1;
+	}
+	self_path[n] = 0;
+	st.inodes = pinned("inodes");
+	st.devs = pinned("devices");
+	st.ids = pinned("ids");
+	st.mnts = pinned("mounts");
+	sweeper = pinned("prog_sweep");
+	if (st.inodes < 0 || st.devs < 0 || st.ids < 0 || st.mnts < 0 || sweeper < 0)
+		return -1;
+	mark_inode("/proc/self/exe", true, MG_PROT_OBJECT);
+	mark_fs(self_path);
+	for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
+		protect_pattern(defaults[i]);
+	for (unsigned i = 0; i < pol->n_protect; i++)
+		protect_pattern(pol->protect[i]);
+	mark_unit_dirs();
+	mark_ancestors(MG_PIN_DIR "/x");
+	mark_ancestors(MG_PROTECT_PIN_DIR "/x");
+	if (st.err)
+		return -1;
+	phase("hand-off: the real root's protected set");
+	probe_writers(pol);
+	revoke_mappings(sweeper, pol->permissive);
+	close(sweeper);
+	phase("hand-off: writers and writable shared mappings from before the lock");
+	if (st.killed)
+		printf("self-protection: holders of writable shared mappings killed: %u\n", st.killed);
+	printf("self-protection taken over on the real root: %u objects, %u ancestors, %u mounts, "
+	       "%u devices (%u writers from before the lock)\n",
+	       st.objects, st.ancestors, st.mounts, st.devices, st.writers);
+	return 0;
 }
 
 /* ---- Status (served raw: snapshot.h) ------------------------------------ */

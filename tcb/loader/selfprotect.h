@@ -16,8 +16,15 @@ struct btf;
 struct bpf_object;
 /* The kernel model's findings as messages (kmodel.h): 0, or -1 when enforcement is impossible. */
 int kmodel_report(const struct btf *btf, struct bpf_object *guard, struct bpf_object *protect);
-/* btf: the kernel's, as guard start parsed it (NULL: unreadable). */
-int protect_start(const struct policy *pol, const struct btf *btf);
+/*
+ * btf: the kernel's, as guard start parsed it (NULL: unreadable); identity:
+ * the guard's identity map (identity.h), which the programs share; early:
+ * started in the initramfs, so only the pins and the BPF objects are
+ * protected until the hand-off.
+ */
+int protect_start(const struct policy *pol, const struct btf *btf, int identity, bool early);
+/* The hand-off on the real root (identity.h): its files, its writers.  0 or -1. */
+int protect_handoff(const struct policy *pol);
 
 struct mg_snapshot;
 /*

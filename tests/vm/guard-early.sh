@@ -1,0 +1,108 @@
+#!/bin/sh
+# vm-options: --early-guard
+# The guard started in the initramfs (tests/vm/run --early-guard: stage 1 runs
+# guard start --early, then loads the disk drivers and switch_roots onto the
+# disk), and its hand-off to the real root's trusted program.
+#
+# Before the hand-off the guard enforces the initramfs's rules: kernel-signed
+# modules load, nothing else.  Only a clean exec of the file at the trusted
+# program's path, with the initramfs copy's content, is handed the guard: a
+# copy elsewhere, a hard link, an exec with an environment are not, and do
+# not use up the hand-off (a traced or filtered exec is never tagged:
+# guard-core.sh).  After it, the real root's files
+# are protected, admissions work, and mounts no longer move.
+. /tests/lib.sh
+
+L=/usr/lib/modguard/modguard-loader
+mkdir -p /tmp/m
+modguard sign -q -k "$MG_KEYS/owner.key" -c "$MG_KEYS/owner.crt" -o /tmp/m/hello.ko "$MG_MODULES/hello.ko"
+
+# ---- Started in the initramfs ----------------------------------------------
+check "the guard's pins exist before anything on the real root started it" \
+	test -e /sys/fs/bpf/modguard/admitted -a -e /sys/fs/bpf/modguard/identity
+# The disk drivers stage 1 loaded after the guard: each one is in the kernel.
+MG_BOOT_MODULES=$(sed -n 's/^MG_BOOT_MODULES=//p' /etc/mg-vm.conf | tr -d "'\"")
+n=0
+for m in $MG_BOOT_MODULES; do
+	module_loaded "$m" && n=$((n + 1))
+done
+nb=$(echo $MG_BOOT_MODULES | wc -w)
+[ "$nb" -gt 0 ] && [ $n = "$nb" ] && ok "the $nb disk drivers stage 1 loaded under the early guard are loaded ($MG_BOOT_MODULES)" ||
+	not_ok "the disk drivers stage 1 loaded under the early guard are loaded ($n of $nb: $MG_BOOT_MODULES)"
+
+# ---- Before the hand-off: the initramfs's rules ----------------------------
+expect_fail EPERM sysload finit "$MG_MODULES/evil.ko"
+module_loaded evil && not_ok "evil (unsigned) is not loaded" || ok "evil (unsigned) is not loaded"
+expect_fail EPERM insmod /tmp/m/hello.ko
+module_loaded hello && not_ok "hello (owner-signed, not admitted) is not loaded" ||
+	ok "hello (owner-signed, not admitted) is not loaded"
+debian_leaf
+expect_ok modprobe "$LEAF"
+module_loaded "$LEAF" && ok "$LEAF (Debian-signed) loads before the hand-off" ||
+	not_ok "$LEAF (Debian-signed) loads before the hand-off"
+rmmod "$LEAF" 2>/dev/null
+expect_fail EPERM rm -f /sys/fs/bpf/modguard/link_guard_kernel_read_file
+check "the guard's link is still pinned" test -e /sys/fs/bpf/modguard/link_guard_kernel_read_file
+
+# Claims that must not take the hand-off.  Each is refused, and the real
+# program's hand-off below still works: none of them used it up.
+cp "$L" /tmp/ml
+ln "$L" /root/ml-link
+handoff_refused() { # TEXT CMD...
+	_t=$1
+	shift
+	"$@" >/tmp/claim.out 2>&1
+	_rc=$?
+	if [ $_rc -ne 0 ] && grep -q 'not the trusted one\|is not the program' /tmp/claim.out; then
+		ok "hand-off refused to $_t (exit $_rc)"
+	else
+		not_ok "hand-off refused to $_t (exit $_rc)"
+		sed 's/^/#   /' /tmp/claim.out
+	fi
+}
+handoff_refused "a copy of the trusted program in /tmp" env -i /tmp/ml guard start --boot
+handoff_refused "a hard link to it in /root" env -i /root/ml-link guard start --boot
+handoff_refused "an exec with an environment" env -i X=1 "$L" guard start --boot
+# A mount moved in the initial namespace: allowed before the hand-off (the
+# initramfs's init moves /dev, /run, /sys and /proc), refused after it.
+mkdir -p /mnt/a /mnt/b
+mount -t tmpfs mga /mnt/a
+expect_ok mount --move /mnt/a /mnt/b
+
+# ---- The hand-off ------------------------------------------------------------
+env -i "$L" --debug guard start --boot >/tmp/handoff.out 2>&1
+rc=$?
+if [ $rc = 0 ] && grep -q '^guard handed over from the initramfs' /tmp/handoff.out &&
+	grep -q '^self-protection taken over on the real root' /tmp/handoff.out; then
+	ok "guard start --boot on the real root takes the guard over (exit 0)"
+else
+	not_ok "guard start --boot on the real root takes the guard over (exit $rc)"
+fi
+sed 's/^/#   /' /tmp/handoff.out
+
+# ---- After it ----------------------------------------------------------------
+expect_ok modguard admit /tmp/m/hello.ko
+expect_ok insmod /tmp/m/hello.ko
+module_loaded hello && ok "an admitted owner-signed hello loads after the hand-off" ||
+	not_ok "an admitted owner-signed hello loads after the hand-off"
+rmmod hello 2>/dev/null
+expect_fail EPERM sysload finit "$MG_MODULES/evil.ko"
+module_loaded evil && not_ok "evil is still not loaded" || ok "evil is still not loaded"
+expect_unchanged /etc/modguard/policy sh -c 'echo "mode = permissive" >>/etc/modguard/policy'
+expect_unchanged "$L" sh -c "echo x >>$L"
+if ! mount --move /mnt/b /mnt/a 2>/tmp/mv.err && grep -q ' /mnt/b tmpfs ' /proc/mounts &&
+	! grep -q ' /mnt/a tmpfs ' /proc/mounts; then
+	ok "mount --move in the initial namespace is refused after the hand-off ($(cat /tmp/mv.err)); the mount stays"
+else
+	not_ok "mount --move in the initial namespace is refused after the hand-off"
+fi
+expect_fail EPERM env -i /tmp/ml guard dump
+env -i "$L" guard start --boot >/tmp/again.out 2>&1
+rc=$?
+[ $rc -ne 0 ] && grep -q 'already started' /tmp/again.out && ok "a second guard start --boot: already started (exit $rc)" ||
+	not_ok "a second guard start --boot: already started (exit $rc: $(head -n 1 /tmp/again.out))"
+modguard guard status >/tmp/status 2>&1
+grep -q "^trusted_binary: dev .* ino $(stat -c %i "$L")\$" /tmp/status &&
+	ok "guard status names the real root's trusted program (inode $(stat -c %i "$L"))" ||
+	{ not_ok "guard status names the real root's trusted program"; sed 's/^/#   /' /tmp/status; }
+done_testing
