@@ -437,6 +437,20 @@ int cmd_setup(int argc, char *argv[])
 		}
 		step("enabled %s: the guard starts before udev at every boot", UNIT);
 	}
+	/* 7. The initramfs: the guard starts there, from this configuration. */
+	if (access("/usr/sbin/update-initramfs", X_OK) == 0) {
+		char *ui[] = { "update-initramfs", "-u", "-k", "all", NULL };
+
+		if (run(ui, quiet) == 0) {
+			step("initramfs rebuilt: the guard starts in it, before udev");
+		} else {
+			action = true;
+			printf("setup: update-initramfs -u -k all failed: until it succeeds, the guard starts "
+			       "only after the initramfs (run it again and read its messages)\n");
+		}
+	} else {
+		step("no initramfs-tools: the guard starts on the real root (modguard.service)");
+	}
 	if (!quiet) {
 		printf("setup: done. Reboot to start the guard; then 'modguard status' shows it.\n");
 		if (action)

@@ -115,6 +115,8 @@ struct mg_config {
 	__u32 loader_only; /* strict mode */
 	__u32 kernel_modsig; /* kernel built with CONFIG_MODULE_SIG: asks locked_down */
 	__u32 kernel_digest; /* guard_pkcs7_verify attached: the kernel's digest is the key */
+	__u32 started_early; /* started in the initramfs (guard start --early); not read by the programs */
+	__u32 id_state; /* guard dump only: the identity's state (identity.h) when dumped */
 };
 
 /* Value of the admitted map: one module has one MG_KEY_FILE key and one MG_KEY_SIGNED_* key. */

@@ -551,6 +551,7 @@ static int guard_handoff(void)
 		goto refused;
 	if (config_digest(dig))
 		goto refused;
+	phase("hand-off: the configuration's digest");
 	if (memcmp(dig, id.config, sizeof(dig))) {
 		msg("hand-off refused: the configuration in %s is not the one the initramfs holds (it changed after update-initramfs last ran): the guard keeps enforcing the initramfs's rules, and no module can be admitted until a boot whose initramfs holds this configuration",
 		    MODGUARD_SYSCONFDIR);
@@ -564,6 +565,7 @@ static int guard_handoff(void)
 		goto refused;
 	}
 	close(fd);
+	phase("hand-off: the identity fixed");
 	printf("guard handed over from the initramfs: trusted program %s (inode %llu on %u:%u)\n",
 	       LOADER_PATH, (unsigned long long)ino, (unsigned)(dev >> 20),
 	       (unsigned)(dev & 0xfffff));
@@ -637,6 +639,7 @@ static int guard_start(bool boot, bool early)
 	skel->rodata->cfg.mode = pol.permissive ? MG_MODE_PERMISSIVE : MG_MODE_ENFORCE;
 	skel->rodata->cfg.trust_kernel_keys = pol.trust_kernel_keys;
 	skel->rodata->cfg.loader_only = pol.loader_only;
+	skel->rodata->cfg.started_early = early;
 	skel->rodata->cfg.kernel_modsig = access(SIG_ENFORCE, F_OK) == 0;
 	/* Parsed once, for the guard and the self-protection: a few MB, tens of milliseconds. */
 	btf = btf__load_vmlinux_btf();
@@ -799,6 +802,7 @@ static int guard_dump(void)
 		if (identity_read(&id, NULL) == 0) {
 			s->cfg.trusted_dev = id.trusted_dev;
 			s->cfg.trusted_ino = id.trusted_ino;
+			s->cfg.id_state = id.state;
 		}
 	}
 	/* One file key per admitted module; the signed part's key is its twin. */

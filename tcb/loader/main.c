@@ -309,8 +309,10 @@ int main(int argc, char *argv[])
 		return EXIT_USAGE;
 	}
 	/* Handed off from the initramfs, not yet checked (identity.h): only the
-	 * hand-off itself runs. */
-	if (v && !(v->fn == cmd_guard && argc >= 3 && !strcmp(argv[2], "start")) &&
+	 * hand-off itself and the read-only views run. */
+	if (v &&
+	    !(v->fn == cmd_guard && argc >= 3 &&
+	      (!strcmp(argv[2], "start") || !strcmp(argv[2], "dump") || !strcmp(argv[2], "events"))) &&
 	    handoff_pending()) {
 		msg("refused: the guard started in the initramfs has not completed its hand-off to this program (guard start --boot does it; see the journal of modguard.service)");
 		return EXIT_DENIED;

@@ -1118,15 +1118,17 @@ int protect_start(const struct policy *pol, const struct btf *btf, int identity,
 	    pin_map(skel->maps.prot_ids, "ids") || pin_map(skel->maps.prot_stats, "stats") ||
 	    pin_map(skel->maps.prot_mnts, "mounts"))
 		goto out;
-	/* The hand-off sweeps with the same iterator. */
-	if (early && bpf_program__pin(skel->progs.protect_sweep, MG_PROTECT_PIN_DIR "/prog_sweep")) {
-		msg("%s/prog_sweep: cannot pin: %s", MG_PROTECT_PIN_DIR, strerror(errno));
+	/* The hand-off sweeps with the same iterator, and attaches the write hook
+	 * if the real root's files have writers by then. */
+	if (early && (bpf_program__pin(skel->progs.protect_sweep, MG_PROTECT_PIN_DIR "/prog_sweep") ||
+		      bpf_program__pin(skel->progs.protect_file_permission,
+				       MG_PROTECT_PIN_DIR "/prog_file_permission"))) {
+		msg("%s: cannot pin the hand-off's programs: %s", MG_PROTECT_PIN_DIR, strerror(errno));
 		goto out;
 	}
-	/* The write hook only when writers from before the lock need it; from the
-	 * initramfs always, since the writers are the real root's, after it. */
+	/* The write hook only when writers from before the lock need it. */
 	bpf_object__for_each_program(p, skel->obj) if (bpf_program__autoload(p) &&
-						       (early || p != skel->progs.protect_file_permission) &&
+						       p != skel->progs.protect_file_permission &&
 						       p != skel->progs.protect_sweep &&
 						       attach_pin(p)) goto out;
 	phase("self-protection: attach and pin");
@@ -1182,13 +1184,13 @@ static int pinned(const char *name)
  * one.  Its files are protected as protect_start would have protected them,
  * into the pinned maps; then the writers and the writable shared mappings
  * from before the lock are dealt with, as at any start on a running system
- * (the write hook is attached from the initramfs on).
+ * (the write hook, pinned unattached in the initramfs, is attached if needed).
  */
 int protect_handoff(const struct policy *pol)
 {
 	char self_path[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", self_path, sizeof(self_path) - 1);
-	int sweeper;
+	int sweeper, hook;
 
 	if (n <= 0) {
 		msg("self-protection: /proc/self/exe: %s", strerror(errno));
@@ -1200,7 +1202,8 @@ int protect_handoff(const struct policy *pol)
 	st.ids = pinned("ids");
 	st.mnts = pinned("mounts");
 	sweeper = pinned("prog_sweep");
-	if (st.inodes < 0 || st.devs < 0 || st.ids < 0 || st.mnts < 0 || sweeper < 0)
+	hook = pinned("prog_file_permission");
+	if (st.inodes < 0 || st.devs < 0 || st.ids < 0 || st.mnts < 0 || sweeper < 0 || hook < 0)
 		return -1;
 	mark_inode("/proc/self/exe", true, MG_PROT_OBJECT);
 	mark_fs(self_path);
@@ -1213,11 +1216,29 @@ int protect_handoff(const struct policy *pol)
 	mark_ancestors(MG_PROTECT_PIN_DIR "/x");
 	if (st.err)
 		return -1;
-	phase("hand-off: the real root's protected set");
+	phase("self-protection: the protected set and the BPF objects");
+	/* As protect_start: with write opens refused, does anything still write? */
 	probe_writers(pol);
+	phase("self-protection: probe for writers from before the lock");
+	if (st.writers || st.unknown) {
+		struct bpf_link_info info = {};
+		__u32 len = sizeof(info);
+		int l = bpf_raw_tracepoint_open(NULL, hook);
+
+		if (l < 0 || bpf_obj_get_info_by_fd(l, &info, &len) ||
+		    (add_id(MG_ID_LINK, info.id), st.err) ||
+		    bpf_obj_pin(l, MG_PROTECT_PIN_DIR "/link_protect_file_permission")) {
+			msg("self-protection: cannot attach the write hook: %s", strerror(errno));
+			return -1;
+		}
+		printf("self-protection: write hook attached (%u writers from before the lock, "
+		       "%u files unchecked)\n",
+		       st.writers, st.unknown);
+	}
 	revoke_mappings(sweeper, pol->permissive);
 	close(sweeper);
-	phase("hand-off: writers and writable shared mappings from before the lock");
+	close(hook);
+	phase("self-protection: sweep for writable shared mappings");
 	if (st.killed)
 		printf("self-protection: holders of writable shared mappings killed: %u\n", st.killed);
 	printf("self-protection taken over on the real root: %u objects, %u ancestors, %u mounts, "

@@ -69,6 +69,26 @@ mkdir -p /mnt/a /mnt/b
 mount -t tmpfs mga /mnt/a
 expect_ok mount --move /mnt/a /mnt/b
 
+# Writers from before the hand-off, on the real root's files: a descriptor
+# open for appending to the policy, and a writable shared mapping of the
+# owner's certificate.  Neither writes yet (the configuration must be the
+# initramfs's); both try after the hand-off.
+POL=/etc/modguard/policy CRT=/etc/modguard/trust.d/owner.crt
+pol_before=$(file_state $POL)
+crt_before=$(file_state $CRT)
+mkfifo /tmp/go
+(
+	exec 5>>$POL
+	read -r _ </tmp/go
+	if echo "mode = permissive" >&5; then echo WROTE; else echo REFUSED; fi >/tmp/w.res
+) 2>/dev/null &
+WPID=$!
+mgattack prelock-map $CRT /tmp/map.res >/tmp/map.ready 2>&1 &
+MPID=$!
+n=0
+while [ $n -lt 100 ] && ! grep -q READY /tmp/map.ready; do sleep 0.1; n=$((n + 1)); done
+check "a writable shared mapping of $CRT is held before the hand-off" grep -q READY /tmp/map.ready
+
 # ---- The hand-off ------------------------------------------------------------
 env -i "$L" --debug guard start --boot >/tmp/handoff.out 2>&1
 rc=$?
@@ -81,6 +101,23 @@ fi
 sed 's/^/#   /' /tmp/handoff.out
 
 # ---- After it ----------------------------------------------------------------
+grep -q "write hook attached ([1-9][0-9]* writers" /tmp/handoff.out &&
+	ok "the hand-off found the descriptor open for writing and attached the write hook" ||
+	not_ok "the hand-off found the descriptor open for writing and attached the write hook"
+echo go >/tmp/go
+wait $WPID
+[ "$(cat /tmp/w.res 2>/dev/null)" = REFUSED ] && ok "the write through the descriptor from before the hand-off is refused" ||
+	not_ok "the write through the descriptor from before the hand-off is refused ($(cat /tmp/w.res 2>/dev/null))"
+[ "$(file_state $POL)" = "$pol_before" ] && ok "$POL unchanged" || not_ok "$POL unchanged"
+kill -USR1 $MPID 2>/dev/null
+sleep 1
+if ! kill -0 $MPID 2>/dev/null && ! grep -q "map OK" /tmp/map.res 2>/dev/null &&
+	grep -q "holders of writable shared mappings killed: 1" /tmp/handoff.out; then
+	ok "the holder of the writable mapping was killed at the hand-off, before it wrote"
+else
+	not_ok "the holder of the writable mapping was killed at the hand-off, before it wrote ($(cat /tmp/map.res 2>/dev/null))"
+fi
+[ "$(file_state $CRT)" = "$crt_before" ] && ok "$CRT unchanged" || not_ok "$CRT unchanged"
 expect_ok modguard admit /tmp/m/hello.ko
 expect_ok insmod /tmp/m/hello.ko
 module_loaded hello && ok "an admitted owner-signed hello loads after the hand-off" ||

@@ -27,6 +27,12 @@ protected_states() {
 	echo "/etc/systemd/system modguard*: $(ls -d /etc/systemd/system/modguard* 2>/dev/null | tr '\n' ' ')"
 }
 
+# The guard started in the initramfs and the real root took it over
+# (modguard setup rebuilt the image with the guard in it).
+guard_from_initramfs() {
+	modguard guard status 2>/dev/null | grep -qx 'started: in the initramfs, handed over to the real root' &&
+		grep -q '^guard started in the initramfs' /run/initramfs/modguard.log
+}
 guard_sealed() { [ -e /sys/fs/bpf/modguard-protect/inodes ] && [ -e /sys/fs/bpf/modguard/admitted ]; }
 evil_never_loaded() { ! module_loaded evil && ! dmesg | grep -q MODGUARD-EVIL-LOADED; }
 

@@ -13,12 +13,19 @@ g_up=$(prop modguard.service ActiveEnterTimestampMonotonic)
 figure guard_unit "$(us2s $((g_up - g_start)))"
 # Of which the trusted program's "guard start" (load, verify, attach, pin, seal):
 # from the unit's start to its "guard started" line.
-sealed=$(journalctl -b -q -o short-monotonic -u modguard.service | sed -n 's/^\[ *\([0-9.]*\)\].*guard started:.*/\1/p' | head -n1)
+# The guard starts in the initramfs: the unit hands it over to the real root.
+sealed=$(journalctl -b -q -o short-monotonic -u modguard.service | sed -n 's/^\[ *\([0-9.]*\)\].*guard handed over from the initramfs.*/\1/p' | head -n1)
 [ -n "$sealed" ] && figure guard_sealed "$(awk -v a="$sealed" -v b="$g_start" 'BEGIN { printf "%.2f", a - b / 1000000 }')"
 
 check "booted with the lsm= that setup wrote for GRUB" grep -q " lsm=[a-z,]*,bpf" /proc/cmdline
 check "bpf is an active LSM" grep -qw bpf /sys/kernel/security/lsm
 check "modguard.service is active" systemctl is-active --quiet modguard.service
+check "the guard started in the initramfs, and modguard.service handed it over to the real root" guard_from_initramfs
+sed 's/^/#   initramfs: /' /run/initramfs/modguard.log 2>/dev/null
+check "the initramfs image holds the trusted program, the configuration and the start script" sh -c \
+	"lsinitramfs /boot/initrd.img-$KVER | grep -qx 'usr/lib/modguard/modguard-loader' &&
+	 lsinitramfs /boot/initrd.img-$KVER | grep -qx 'etc/modguard/trust.d/owner.crt' &&
+	 lsinitramfs /boot/initrd.img-$KVER | grep -qx 'scripts/init-top/modguard'"
 check "the guard started: modguard-fallback.service did nothing (condition false), sig_enforce off" sh -c '
 	[ "$(systemctl show -P ConditionResult modguard-fallback.service)" = no ] &&
 	grep -qx N /sys/module/module/parameters/sig_enforce && grep -qx 0 /proc/sys/kernel/modules_disabled'

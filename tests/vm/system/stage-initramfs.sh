@@ -1,11 +1,14 @@
 #!/bin/sh
-# Boot 4, from the initramfs the attacker rebuilt: evil entered before the
-# guard (the guard cannot run in the initramfs); modguard status must report
-# it as critical.  The guard itself is up and the protected files unchanged.
+# Boot 4, from the initramfs the attacker rebuilt so that it loads evil: the
+# guard starts first in that initramfs (the hook put it there), and refuses
+# evil there.  Should evil ever load before the guard, modguard status must
+# report it as critical.  The guard is up and the protected files unchanged.
 . /tests/lib.sh
 . /tests/lib-system.sh
 
 check "the guard is running and sealed" guard_sealed
+check "the initramfs the attacker rebuilt holds evil" sh -c "lsinitramfs /boot/initrd.img-$KVER | grep -q 'evil.ko'"
+check "the guard started in that initramfs, before its modules, and was handed over" guard_from_initramfs
 protected_states >/tmp/states.now
 if cmp -s "$STATES" /tmp/states.now; then ok "every protected file unchanged"; else
 	not_ok "every protected file unchanged"; diff "$STATES" /tmp/states.now | sed 's/^/#   /'; fi
@@ -20,7 +23,8 @@ if module_loaded evil; then
 	check "modguard status: CRITICAL section names evil and the initramfs" grep -q 'module evil .*loaded before the guard started (initramfs' /tmp/status.txt
 	echo "MG-JSON $(modguard status --json)" >"$MG_RESULTS"
 	check "modguard status --json: evil critical" sh -c 'modguard status --json | grep -q "\"name\":\"evil\",\"provenance\":\"unverified\".*\"before_guard\":true,\"out_of_tree\":true,\"critical\":true"'
+	not_ok "evil did not load from the initramfs (the guard started there)"
 else
-	ok "evil did not load from the initramfs"
+	ok "evil did not load from the initramfs (the guard started there)"
 fi
 done_testing

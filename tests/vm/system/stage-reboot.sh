@@ -1,7 +1,7 @@
 #!/bin/sh
 # Boot 3, after the attacks: the guard is back first, evil never loaded (the
 # modules-load.d entry was refused), every protected file unchanged.  Then
-# root rebuilds the initramfs so that it loads evil, before the guard.
+# root rebuilds the initramfs so that it loads evil (the guard starts there first).
 . /tests/lib.sh
 . /tests/lib-system.sh
 
@@ -53,7 +53,7 @@ update-initramfs -u -k "$KVER" >/tmp/initramfs.out 2>&1
 rc=$?
 sed 's/^/#   /' /tmp/initramfs.out
 if [ $rc = 0 ]; then
-	say "initramfs attack: update-initramfs with evil succeeded (not refused: detected at the next boot)"
+	say "initramfs attack: update-initramfs with evil succeeded (not refused: the image is not sealed yet; the guard in it refuses evil at the next boot)"
 	check "the initramfs now holds evil" sh -c "lsinitramfs /boot/initrd.img-$KVER | grep -q 'evil.ko'"
 	check "the modguard initramfs hook warned about the unsigned module" grep -q "modguard: WARNING: .*evil.ko.*unsigned" /tmp/initramfs.out
 else
