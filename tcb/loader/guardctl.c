@@ -293,6 +293,82 @@ static int ensure_deny_list(void)
 }
 
 
+
+/* ---- The maintenance boot, confirmed at the console ---------------------- */
+
+/* WORD is a whole word of the kernel command line. */
+static bool cmdline_has(const char *word)
+{
+	char buf[4096];
+	size_t n = strlen(word);
+
+	if (read_text("/proc/cmdline", buf, sizeof(buf)) < 0)
+		return false;
+	for (char *p = buf; (p = strstr(p, word)); p += n)
+		if ((p == buf || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\n' || p[n] == 0))
+			return true;
+	return false;
+}
+
+#define MAINTENANCE_WORD "maintenance"
+#define MAINTENANCE_WAIT_MS 30000
+
+/*
+ * modguard.off asks for a boot without the guard.  Root can put it on the
+ * command line (GRUB's files are not sealed), so from the initramfs it
+ * counts only when someone at the console confirms it: the word typed
+ * there within 30 s.  No console, no answer, or another answer: the guard
+ * starts.  Nothing of the real root runs yet, so only the console's user
+ * can answer.
+ */
+static bool maintenance_confirmed(void)
+{
+	static const char ask[] =
+		"\nmodguard: maintenance boot requested (modguard.off on the kernel command line):\n"
+		"modguard: no guard in this boot, only modules the kernel's keys verify.\n"
+		"modguard: type \"" MAINTENANCE_WORD "\" and Enter within 30 s to confirm;\n"
+		"modguard: anything else, or nothing, starts the guard.\n";
+	char line[64];
+	size_t len = 0;
+	struct timespec t0, t;
+	bool yes = false;
+	int fd = open("/dev/console", O_RDWR | O_NOCTTY | O_CLOEXEC);
+
+	if (fd < 0) {
+		msg("modguard.off: /dev/console: %s: starting the guard", strerror(errno));
+		return false;
+	}
+	if (write(fd, ask, sizeof(ask) - 1) < 0) {
+		close(fd);
+		return false;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	/* The first line that is not empty is the answer. */
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		char c;
+		long left;
+
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		left = MAINTENANCE_WAIT_MS - ((t.tv_sec - t0.tv_sec) * 1000 +
+					      (t.tv_nsec - t0.tv_nsec) / 1000000);
+		if (left <= 0 || poll(&p, 1, (int)left) <= 0 || read(fd, &c, 1) != 1)
+			break;
+		if (c != '\n' && c != '\r') {
+			if (len < sizeof(line) - 1)
+				line[len++] = c;
+			continue;
+		}
+		if (len == 0)
+			continue;
+		line[len] = 0;
+		yes = !strcmp(line, MAINTENANCE_WORD);
+		break;
+	}
+	close(fd);
+	return yes;
+}
+
 /* ---- The trusted program's identity (identity.h) ------------------------ */
 
 /* SHA-256 of the file at PATH, and its size.  0, or -1 with errno set. */
@@ -594,6 +670,16 @@ static int guard_start(bool boot, bool early)
 	if (access(MG_PIN_DIR "/admitted", F_OK) == 0)
 		return boot ? guard_handoff() : (msg("guard already started (%s exists)", MG_PIN_DIR), EXIT_DENIED);
 	phase(NULL);
+	if (early && cmdline_has("modguard.off")) {
+		if (maintenance_confirmed()) {
+			if (policy_load(POLICY_PATH, &pol))
+				pol = (struct policy){ .fallback = FALLBACK_MODULES_DISABLED };
+			msg("WARNING: maintenance boot (modguard.off), confirmed at the console: guard not started");
+			fallback(&pol, true);
+			return EXIT_OK;
+		}
+		msg("modguard.off was not confirmed at the console: starting the guard");
+	}
 	/* Before the deny list is made: the configuration as it was found. */
 	if (identity_fill(&id, early)) {
 		pol = (struct policy){ .fallback = FALLBACK_MODULES_DISABLED };
@@ -923,6 +1009,13 @@ static int guard_events(int argc, char *argv[])
 static int guard_fallback(bool boot)
 {
 	struct policy pol;
+
+	/* Started in the initramfs (modguard.off not confirmed there): it stays. */
+	if (access(MG_PIN_DIR "/admitted", F_OK) == 0) {
+		msg("the guard is running: no %s in this boot (from the initramfs, modguard.off needs a confirmation at the console)",
+		    boot ? "maintenance boot" : "fallback");
+		return EXIT_DENIED;
+	}
 
 	if (policy_load(POLICY_PATH, &pol))
 		pol = (struct policy){ .fallback = FALLBACK_MODULES_DISABLED };

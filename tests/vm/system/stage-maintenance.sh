@@ -12,6 +12,8 @@
 
 check "modguard.off is on the kernel command line" grep -qw modguard.off /proc/cmdline
 check "the guard is not running" test ! -e /sys/fs/bpf/modguard/admitted
+check "the initramfs had the maintenance boot confirmed at the console" \
+	grep -q 'maintenance boot (modguard.off), confirmed at the console' /run/initramfs/modguard.log
 check "fallback applied: kernel.modules_disabled = 1" grep -qx 1 /proc/sys/kernel/modules_disabled
 check "fallback step 1 held: module.sig_enforce = 1" grep -qx Y /sys/module/module/parameters/sig_enforce
 check "the unit said so loudly" sh -c 'journalctl -b -q -u modguard.service | grep -q "maintenance boot (modguard.off)" &&
