@@ -51,7 +51,9 @@ GUARD_SCENARIOS = $(sort $(wildcard tests/vm/guard-*.sh))
 STEP = tests/vm/step
 # Persistence attempts planted in the guarded boot, proven at the next.
 SYSTEM_EXTRAS = --guarded-script tests/vm/system/persist/plant-late.sh \
-	--reboot-script tests/vm/system/persist/check-late.sh
+	--reboot-script tests/vm/system/persist/check-late.sh \
+	--guarded-script tests/vm/system/persist/plant-boot.sh \
+	--reboot-script tests/vm/system/persist/check-boot.sh
 
 check-vm: all
 	$(STEP) harness tests/vm/harness-check

@@ -52,9 +52,10 @@ int cmd_trust_add(int argc, char *argv[])
 		while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
 			;
 		if (pid < 0 || !WIFEXITED(status) || WEXITSTATUS(status)) {
-			mg_error("%s: added, but update-initramfs -u -k all failed: run it again before "
-				 "the next boot, or the guard there keeps the old store and admits nothing",
-				 argv[1]);
+			mg_error(
+				"%s: added, but update-initramfs -u -k all failed: run it again before "
+				"the next boot, or the guard there keeps the old store and admits nothing",
+				argv[1]);
 			return EXIT_USAGE;
 		}
 	}

@@ -310,10 +310,13 @@ void mg_guard_status_print(FILE *o, const struct mg_snapshot *s)
 	else
 		fprintf(o, "kernel_hash: IMA's boot-time transform\n");
 	fprintf(o, "started: %s\n",
-		!cfg->started_early ? "on the real root" :
-		cfg->id_state == 0  ? "in the initramfs, handed over to the real root" :
-		cfg->id_state == 2  ? "in the initramfs; hand-off REFUSED or unfinished: its rules hold, nothing can be admitted (journal of modguard.service)" :
-				      "in the initramfs; not yet handed over to the real root");
+		!cfg->started_early ?
+			"on the real root" :
+		cfg->id_state == 0 ?
+			"in the initramfs, handed over to the real root" :
+		cfg->id_state == 2 ?
+			"in the initramfs; hand-off REFUSED or unfinished: its rules hold, nothing can be admitted (journal of modguard.service)" :
+			"in the initramfs; not yet handed over to the real root");
 	fprintf(o, "trusted_binary: dev %u:%u ino %llu\n", (unsigned)(cfg->trusted_dev >> 20),
 		(unsigned)(cfg->trusted_dev & 0xfffff), (unsigned long long)cfg->trusted_ino);
 	fprintf(o, "admitted: %u\n", s->admitted);

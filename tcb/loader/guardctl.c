@@ -226,7 +226,7 @@ static int pin_all(struct guard_bpf *skel)
 	} maps[] = {
 		{ skel->maps.admitted, "admitted" }, { skel->maps.stats, "stats" },
 		{ skel->maps.recent, "recent" },     { skel->maps.events, "events" },
-		{ skel->maps.rodata, "config" },   { skel->maps.identity, "identity" },
+		{ skel->maps.rodata, "config" },     { skel->maps.identity, "identity" },
 	};
 	struct bpf_program *p;
 	char path[256];
@@ -292,8 +292,6 @@ static int ensure_deny_list(void)
 	return 0;
 }
 
-
-
 /* ---- The maintenance boot, confirmed at the console ---------------------- */
 
 /* WORD is a whole word of the kernel command line. */
@@ -350,8 +348,8 @@ static bool maintenance_confirmed(void)
 		long left;
 
 		clock_gettime(CLOCK_MONOTONIC, &t);
-		left = MAINTENANCE_WAIT_MS - ((t.tv_sec - t0.tv_sec) * 1000 +
-					      (t.tv_nsec - t0.tv_nsec) / 1000000);
+		left = MAINTENANCE_WAIT_MS -
+		       ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
 		if (left <= 0 || poll(&p, 1, (int)left) <= 0 || read(fd, &c, 1) != 1)
 			break;
 		if (c != '\n' && c != '\r') {
@@ -460,7 +458,8 @@ static int config_walk(struct digest_buf *d, const char *dir, const char *rel, i
 		if (S_ISDIR(sb.st_mode)) {
 			r = dig_add(d, "d %zu:%s %o\n", strlen(sub), sub, sb.st_mode & 07777);
 			if (!r)
-				r = depth > 16 ? (errno = ELOOP, -1) : config_walk(d, path, sub, depth + 1);
+				r = depth > 16 ? (errno = ELOOP, -1) :
+						 config_walk(d, path, sub, depth + 1);
 		} else if (S_ISREG(sb.st_mode)) {
 			if (file_sha256(path, h, NULL)) {
 				r = -1;
@@ -468,7 +467,8 @@ static int config_walk(struct digest_buf *d, const char *dir, const char *rel, i
 			}
 			for (int k = 0; k < 32; k++)
 				snprintf(hex + 2 * k, 3, "%02x", h[k]);
-			r = dig_add(d, "f %zu:%s %o %s\n", strlen(sub), sub, sb.st_mode & 07777, hex);
+			r = dig_add(d, "f %zu:%s %o %s\n", strlen(sub), sub, sb.st_mode & 07777,
+				    hex);
 		} else if (S_ISLNK(sb.st_mode)) {
 			l = readlink(path, tgt, sizeof(tgt) - 1);
 			if (l < 0) {
@@ -606,7 +606,8 @@ static int guard_handoff(void)
 		return EXIT_DENIED;
 	}
 	if (id.state != MG_ID_PENDING) {
-		msg("guard already started%s", id.state == MG_ID_EARLY ? " (in the initramfs)" : "");
+		msg("guard already started%s",
+		    id.state == MG_ID_EARLY ? " (in the initramfs)" : "");
 		close(fd);
 		return EXIT_DENIED;
 	}
@@ -668,7 +669,8 @@ static int guard_start(bool boot, bool early)
 
 	/* Already running: from the initramfs, this may be the hand-off. */
 	if (access(MG_PIN_DIR "/admitted", F_OK) == 0)
-		return boot ? guard_handoff() : (msg("guard already started (%s exists)", MG_PIN_DIR), EXIT_DENIED);
+		return boot ? guard_handoff() :
+			      (msg("guard already started (%s exists)", MG_PIN_DIR), EXIT_DENIED);
 	phase(NULL);
 	if (early && cmdline_has("modguard.off")) {
 		if (maintenance_confirmed()) {
@@ -757,9 +759,8 @@ static int guard_start(bool boot, bool early)
 	if (protect_start(&pol, btf, bpf_map__fd(skel->maps.identity), early))
 		goto fail;
 	printf("guard started%s: mode %s, trust_kernel_keys %s, loader_only %s%s\n",
-	       early ? " in the initramfs" : "",
-	       pol.permissive ? "permissive" : "enforce", pol.trust_kernel_keys ? "yes" : "no",
-	       pol.loader_only ? "yes" : "no",
+	       early ? " in the initramfs" : "", pol.permissive ? "permissive" : "enforce",
+	       pol.trust_kernel_keys ? "yes" : "no", pol.loader_only ? "yes" : "no",
 	       skel->rodata->cfg.kernel_modsig ?
 		       "" :
 		       ", kernel without CONFIG_MODULE_SIG: enforcing at read");

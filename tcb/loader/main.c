@@ -312,7 +312,8 @@ int main(int argc, char *argv[])
 	 * hand-off itself and the read-only views run. */
 	if (v &&
 	    !(v->fn == cmd_guard && argc >= 3 &&
-	      (!strcmp(argv[2], "start") || !strcmp(argv[2], "dump") || !strcmp(argv[2], "events"))) &&
+	      (!strcmp(argv[2], "start") || !strcmp(argv[2], "dump") ||
+	       !strcmp(argv[2], "events"))) &&
 	    handoff_pending()) {
 		msg("refused: the guard started in the initramfs has not completed its hand-off to this program (guard start --boot does it; see the journal of modguard.service)");
 		return EXIT_DENIED;

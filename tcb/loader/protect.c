@@ -1120,10 +1120,12 @@ int protect_start(const struct policy *pol, const struct btf *btf, int identity,
 		goto out;
 	/* The hand-off sweeps with the same iterator, and attaches the write hook
 	 * if the real root's files have writers by then. */
-	if (early && (bpf_program__pin(skel->progs.protect_sweep, MG_PROTECT_PIN_DIR "/prog_sweep") ||
-		      bpf_program__pin(skel->progs.protect_file_permission,
-				       MG_PROTECT_PIN_DIR "/prog_file_permission"))) {
-		msg("%s: cannot pin the hand-off's programs: %s", MG_PROTECT_PIN_DIR, strerror(errno));
+	if (early &&
+	    (bpf_program__pin(skel->progs.protect_sweep, MG_PROTECT_PIN_DIR "/prog_sweep") ||
+	     bpf_program__pin(skel->progs.protect_file_permission,
+			      MG_PROTECT_PIN_DIR "/prog_file_permission"))) {
+		msg("%s: cannot pin the hand-off's programs: %s", MG_PROTECT_PIN_DIR,
+		    strerror(errno));
 		goto out;
 	}
 	/* The write hook only when writers from before the lock need it. */
@@ -1240,7 +1242,8 @@ int protect_handoff(const struct policy *pol)
 	close(hook);
 	phase("self-protection: sweep for writable shared mappings");
 	if (st.killed)
-		printf("self-protection: holders of writable shared mappings killed: %u\n", st.killed);
+		printf("self-protection: holders of writable shared mappings killed: %u\n",
+		       st.killed);
 	printf("self-protection taken over on the real root: %u objects, %u ancestors, %u mounts, "
 	       "%u devices (%u writers from before the lock)\n",
 	       st.objects, st.ancestors, st.mounts, st.devices, st.writers);

@@ -22,10 +22,10 @@ check "bpf is an active LSM" grep -qw bpf /sys/kernel/security/lsm
 check "modguard.service is active" systemctl is-active --quiet modguard.service
 check "the guard started in the initramfs, and modguard.service handed it over to the real root" guard_from_initramfs
 sed 's/^/#   initramfs: /' /run/initramfs/modguard.log 2>/dev/null
+lsinitramfs /boot/initrd.img-$KVER >/tmp/initrd.list 2>&1
 check "the initramfs image holds the trusted program, the configuration and the start script" sh -c \
-	"lsinitramfs /boot/initrd.img-$KVER | grep -qx 'usr/lib/modguard/modguard-loader' &&
-	 lsinitramfs /boot/initrd.img-$KVER | grep -qx 'etc/modguard/trust.d/owner.crt' &&
-	 lsinitramfs /boot/initrd.img-$KVER | grep -qx 'scripts/init-top/modguard'"
+	"grep -qx 'usr/lib/modguard/modguard-loader' /tmp/initrd.list &&
+	 grep -qx 'etc/modguard/trust.d/owner.crt' /tmp/initrd.list && grep -qx 'scripts/init-top/modguard' /tmp/initrd.list"
 check "the guard started: modguard-fallback.service did nothing (condition false), sig_enforce off" sh -c '
 	[ "$(systemctl show -P ConditionResult modguard-fallback.service)" = no ] &&
 	grep -qx N /sys/module/module/parameters/sig_enforce && grep -qx 0 /proc/sys/kernel/modules_disabled'

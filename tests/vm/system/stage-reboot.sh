@@ -21,6 +21,15 @@ else
 	sed 's/^/#   /' /tmp/unit.log
 fi
 check "the guard is running and sealed" guard_sealed
+# The start in the initramfs, with modguard.debug: its steps' times.
+early_ms=$(awk -F': ' '/: [0-9.]+ ms$/ { sub(/ ms$/, "", $NF); s += $NF } END { printf "%.1f", s }' /run/initramfs/modguard.log 2>/dev/null)
+if grep -q '^guard started in the initramfs' /run/initramfs/modguard.log 2>/dev/null && [ "${early_ms%.*}" -gt 0 ] 2>/dev/null; then
+	ok "modguard.debug: the start in the initramfs logged its steps' times"
+	figure guard_early_steps_ms "$early_ms"
+else
+	not_ok "modguard.debug: the start in the initramfs logged its steps' times"
+	sed 's/^/#   /' /run/initramfs/modguard.log 2>/dev/null
+fi
 check "evil never loaded" evil_never_loaded
 check "systemd-modules-load tried evil and the guard refused it" sh -c \
 	'journalctl -b -q -u systemd-modules-load.service | grep -i "evil" | grep -qi "not permitted"'
