@@ -1028,9 +1028,24 @@ int BPF_PROG(protect_handoff, struct linux_binprm *bprm, int ret)
 	if (!root || !rmnt)
 		return 0;
 	m = (void *)rmnt - bpf_core_field_offset(struct mount, mnt);
-	/* Still the initramfs's root: that is not the real root. */
-	if (BPF_CORE_READ(m, mnt_id) == id->root_mnt_id)
-		return 0;
+	/*
+	 * The real root is what switch_root put over the initramfs's root: the
+	 * root of a mount whose parent is the initramfs's mount and whose
+	 * mountpoint is the initramfs's root.  A chroot (into a directory, or
+	 * into a file system mounted anywhere else) with copies of the program
+	 * and of the configuration is not.
+	 */
+	{
+		struct mount *parent = BPF_CORE_READ(m, mnt_parent);
+		struct inode *mp = BPF_CORE_READ(m, mnt_mountpoint, d_inode);
+
+		if (BPF_CORE_READ(task, fs, root.dentry) != BPF_CORE_READ(rmnt, mnt_root) ||
+		    !parent || parent == m || !mp ||
+		    BPF_CORE_READ(parent, mnt_id) != id->root_mnt_id ||
+		    BPF_CORE_READ(mp, i_ino) != id->root_ino ||
+		    BPF_CORE_READ(mp, i_sb, s_dev) != id->root_dev)
+			return 0;
+	}
 	if (!at_recorded_path(file, id, task))
 		return 0;
 	if (bpf_ima_file_hash(file, h, sizeof(h)) != HASH_ALGO_SHA256_)

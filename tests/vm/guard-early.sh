@@ -63,6 +63,24 @@ handoff_refused() { # TEXT CMD...
 handoff_refused "a copy of the trusted program in /tmp" env -i /tmp/ml guard start --boot
 handoff_refused "a hard link to it in /root" env -i /root/ml-link guard start --boot
 handoff_refused "an exec with an environment" env -i X=1 "$L" guard start --boot
+# A root of the attacker's with copies of the program and of the
+# configuration, as a chroot: into a directory of the real root, and into a
+# file system mounted elsewhere.  The configuration is the initramfs's, so
+# only where the root is can tell.
+fake_root() { # DIR
+	mkdir -p "$1/usr/lib/modguard" "$1/etc" "$1/proc" "$1/sys" "$1/dev"
+	cp "$L" "$1/usr/lib/modguard/modguard-loader"
+	cp -a /etc/modguard "$1/etc/"
+	mount --bind /proc "$1/proc" && mount --rbind /sys "$1/sys" && mount --bind /dev "$1/dev"
+}
+fake_root /root/fake
+handoff_refused "a chroot into a directory with copies of the program and the configuration" \
+	env -i chroot /root/fake /usr/lib/modguard/modguard-loader guard start --boot
+mkdir -p /mnt/fake
+mount -t tmpfs fake /mnt/fake
+fake_root /mnt/fake
+handoff_refused "a chroot into a tmpfs with copies of the program and the configuration" \
+	env -i chroot /mnt/fake /usr/lib/modguard/modguard-loader guard start --boot
 # A mount moved in the initial namespace: allowed before the hand-off (the
 # initramfs's init moves /dev, /run, /sys and /proc), refused after it.
 mkdir -p /mnt/a /mnt/b
