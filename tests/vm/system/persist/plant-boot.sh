@@ -84,7 +84,8 @@ check "plant: /sbin/init wrapper" sh -c \
 	"rm -f /sbin/init && printf '#!/bin/sh\n$TRY sbin-init\nexec /lib/systemd/systemd \"\$@\"\n' >/sbin/init && chmod 755 /sbin/init"
 
 # 7. init= on the kernel command line, through GRUB's configuration.
-printf '#!/bin/sh\n%s init-param\nexec /lib/systemd/systemd "$@"\n' $TRY >/usr/local/sbin/mg-evil-init
+# It hands on to /sbin/init, so that the wrapper above runs too.
+printf '#!/bin/sh\n%s init-param\nexec /sbin/init "$@"\n' $TRY >/usr/local/sbin/mg-evil-init
 chmod 755 /usr/local/sbin/mg-evil-init
 check "plant: GRUB_CMDLINE_LINUX with init=/usr/local/sbin/mg-evil-init" sh -c \
 	'echo "GRUB_CMDLINE_LINUX=\"\$GRUB_CMDLINE_LINUX init=/usr/local/sbin/mg-evil-init\"" >/etc/default/grub.d/zz-mg-evil.cfg'
