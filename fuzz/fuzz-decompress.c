@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "modguard.h"
+#include "libmodguard.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

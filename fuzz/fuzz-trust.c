@@ -13,7 +13,7 @@
 
 #include <openssl/crypto.h>
 
-#include "modguard.h"
+#include "libmodguard.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -14,6 +14,7 @@
 #include <zstd.h>
 
 #include "internal.h"
+#include "libmodguard.h"
 
 static int gzip_buf(const uint8_t *in, size_t len, uint8_t **out, size_t *out_len,
 		    struct modguard_err *err)

@@ -13,6 +13,7 @@
 #include <openssl/x509v3.h>
 
 #include "internal.h"
+#include "libmodguard.h"
 
 static void cms_freep(CMS_ContentInfo **c)
 {

@@ -16,6 +16,7 @@
 #include <sys/xattr.h>
 
 #include "internal.h"
+#include "libmodguard.h"
 
 /* Write the buffers at offset 0 of fd; returns the byte count or -errno. */
 static ssize_t write_iov(int fd, const struct iovec *iov, int iovcnt)

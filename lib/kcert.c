@@ -28,6 +28,7 @@
 #include <openssl/x509v3.h>
 
 #include "internal.h"
+#include "libmodguard.h"
 
 /* Largest decompressed kernel accepted (Debian's vmlinux is about 60 MiB). */
 #define KCERT_MAX_VMLINUX (1024u << 20)

@@ -15,6 +15,7 @@
 #include <openssl/x509v3.h>
 
 #include "internal.h"
+#include "libmodguard.h"
 
 struct modguard_signer {
 	EVP_PKEY *key;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "libmodguard.h"
 #include "trust.h"
 
 int modguard_trust_add_path(struct modguard_trust *t, const char *path, struct modguard_err *err)

@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "modguard.h"
+#include "libmodguard.h"
 
 /* Exit codes every subcommand uses. */
 enum {

@@ -139,14 +139,6 @@ const volatile struct mg_config cfg = {};
 
 /* ---- Maps ------------------------------------------------------------- */
 
-/* Who the trusted program is (identity.h); the self-protection shares it. */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct mg_identity);
-} identity SEC(".maps");
-
 /* Per-task state: the trusted-program tag and the in-flight module load. */
 struct task_state {
 	__u32 trusted; /* exec'd the trusted binary, untraced */
@@ -266,15 +258,19 @@ static __always_inline struct task_state *state_of_current(bool create)
 				    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
 }
 
-static __always_inline bool is_trusted_file(struct file *file)
+/*
+ * The trusted program's exemptions for loading: a tagged task, not dumping
+ * its core, and the identity final (identity.h).  Until a guard from the
+ * initramfs is handed over, its rules decide every load, the trusted
+ * program's too: what that program reads of the guard's state goes through
+ * pins, and only the kernel's side of the state cannot be forged.
+ */
+static __always_inline bool trusted_loader(struct task_state *st)
 {
-	struct inode *inode = BPF_CORE_READ(file, f_inode);
-	__u64 dev = BPF_CORE_READ(inode, i_sb, s_dev);
-	__u64 ino = BPF_CORE_READ(inode, i_ino);
-	__u32 zero = 0;
-	struct mg_identity *id = bpf_map_lookup_elem(&identity, &zero);
+	struct mg_identity *id = mg_ident();
 
-	return id && id->trusted_ino && ino == id->trusted_ino && dev == id->trusted_dev;
+	return st && st->trusted && mg_tag_acts(bpf_get_current_task_btf()) && id &&
+	       id->state == MG_ID_FIXED;
 }
 
 /* ---- Module loading --------------------------------------------------- */
@@ -330,7 +326,7 @@ int BPF_PROG(guard_kernel_read_file, struct file *file, enum kernel_read_file_id
 	bpf_probe_read_kernel_str(e.file, sizeof(e.file),
 				  BPF_CORE_READ(file, f_path.dentry, d_name.name));
 	st = state_of_current(true);
-	trusted = st && st->trusted && mg_tag_acts(bpf_get_current_task_btf());
+	trusted = trusted_loader(st);
 
 	/*
 	 * Rule (b) decided at locked_down, by the digest the kernel takes of the
@@ -409,7 +405,7 @@ int BPF_PROG(guard_kernel_load_data, enum kernel_load_data_id id, bool contents,
 
 	event_init(&e, MG_HOOK_LOAD_DATA);
 	st = state_of_current(true);
-	trusted = st && st->trusted && mg_tag_acts(bpf_get_current_task_btf());
+	trusted = trusted_loader(st);
 	/*
 	 * A buffer from anyone else can still pass rule (a) when trust_kernel_keys
 	 * holds: the kernel checks its signature against its own keys as for a
@@ -549,7 +545,7 @@ int BPF_PROG(guard_locked_down, enum lockdown_reason what, int ret)
 		__builtin_memcpy(st->signer, adm->signer, sizeof(st->signer));
 	event_from_state(&e, st);
 
-	if (st->buffer_ok && st->trusted && mg_tag_acts(bpf_get_current_task_btf())) {
+	if (st->buffer_ok && trusted_loader(st)) {
 		deny = false;
 		e.rule = MG_RULE_TRUSTED;
 	} else if ((st->admitted || adm) && !st->via_buffer && !cfg.loader_only) {
@@ -633,7 +629,7 @@ int BPF_PROG(guard_bprm_check_security, struct linux_binprm *bprm, int ret)
 
 	if (ret)
 		return ret;
-	if (!is_trusted_file(BPF_CORE_READ(bprm, file)))
+	if (!mg_trusted_file(BPF_CORE_READ(bprm, file)))
 		return 0;
 	/* steered: traced, seccomp-filtered, or its root and cwd shared with another process */
 	s = mg_steered(task) || mg_exec_shares_fs(bprm);
@@ -655,7 +651,7 @@ int BPF_PROG(guard_bprm_committed_creds, struct linux_binprm *bprm)
 	 * context, is never tagged, whatever bprm_check_security said
 	 * (permissive mode lets it run).  trusted.h has the rules.
 	 */
-	bool match = is_trusted_file(BPF_CORE_READ(bprm, file)) && mg_exec_clean(bprm, task);
+	bool match = mg_trusted_file(BPF_CORE_READ(bprm, file)) && mg_exec_clean(bprm, task);
 
 	st = state_of_current(match);
 	if (!st)

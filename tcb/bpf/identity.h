@@ -42,6 +42,39 @@ struct mg_identity {
 	__u8 hash[32]; /* MG_ID_EARLY: SHA-256 of that binary (IMA's hash of it) */
 	__u8 config[32]; /* SHA-256 of the configuration the guard started with */
 	char comps[MG_ID_COMPS][MG_ID_COMP_LEN]; /* its path on the real root, leaf first */
+	__u32 switched; /* MG_ID_EARLY: pid 1 exec'd from another root; mounts no longer move */
+	__u32 pad;
 };
+
+#ifdef __bpf__
+/*
+ * The map, declared once for both objects (after kernel.h and libbpf's
+ * headers): the guard's object creates it, the self-protection's reuses its
+ * descriptor (protect_start), and the trusted program fills it.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct mg_identity);
+} identity SEC(".maps");
+
+static __always_inline struct mg_identity *mg_ident(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&identity, &zero);
+}
+
+/* FILE is the trusted binary: the one both objects recognise by. */
+static __always_inline bool mg_trusted_file(struct file *file)
+{
+	struct inode *inode = BPF_CORE_READ(file, f_inode);
+	struct mg_identity *id = mg_ident();
+
+	return id && id->trusted_ino && BPF_CORE_READ(inode, i_ino) == id->trusted_ino &&
+	       BPF_CORE_READ(inode, i_sb, s_dev) == id->trusted_dev;
+}
+#endif
 
 #endif

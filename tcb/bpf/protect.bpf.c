@@ -191,14 +191,6 @@ struct {
 	__type(value, __u32);
 } prot_devs SEC(".maps");
 
-/* Who the trusted program is (identity.h): the guard's map, reused. */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct mg_identity);
-} identity SEC(".maps");
-
 /* Mount ids (struct mount.mnt_id) of the mounts on the way to protected objects. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -383,19 +375,17 @@ static __always_inline bool in_initial_mntns(void)
 	return BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum) == cfg.root_mntns;
 }
 
-static __always_inline struct mg_identity *ident(void)
-{
-	__u32 zero = 0;
-
-	return bpf_map_lookup_elem(&identity, &zero);
-}
-
-/* Started in the initramfs and not yet handed off (identity.h): mounts move. */
+/*
+ * Started in the initramfs, and its init has not switched to the real root
+ * yet (identity.h): mounts move.  Not for the rest of a boot whose hand-off
+ * never comes (modguard.service masked): moved mounts could put pins of
+ * root's own where the trusted program looks for the guard's.
+ */
 static __always_inline bool early(void)
 {
-	struct mg_identity *id = ident();
+	struct mg_identity *id = mg_ident();
 
-	return id && id->state == MG_ID_EARLY;
+	return id && id->state == MG_ID_EARLY && !id->switched;
 }
 
 /* ---- Files ------------------------------------------------------------ */
@@ -912,15 +902,6 @@ int BPF_PROG(protect_sb_pivotroot, const struct path *old_path, const struct pat
 
 /* ---- The trusted program ---------------------------------------------- */
 
-static __always_inline bool is_trusted_file(struct file *file)
-{
-	struct inode *inode = BPF_CORE_READ(file, f_inode);
-	struct mg_identity *id = ident();
-
-	return id && id->trusted_ino && BPF_CORE_READ(inode, i_ino) == id->trusted_ino &&
-	       BPF_CORE_READ(inode, i_sb, s_dev) == id->trusted_dev;
-}
-
 /* The real root and mount namespace: a chroot or a private namespace could
  * show the trusted program another trust store. */
 static __always_inline bool in_real_root(void)
@@ -928,7 +909,7 @@ static __always_inline bool in_real_root(void)
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct vfsmount *mnt = BPF_CORE_READ(task, fs, root.mnt);
 	struct inode *root = BPF_CORE_READ(task, fs, root.dentry, d_inode);
-	struct mg_identity *id = ident();
+	struct mg_identity *id = mg_ident();
 	struct mount *m;
 
 	if (!mnt || !root || !id || !in_initial_mntns())
@@ -1007,7 +988,7 @@ SEC("lsm.s/bprm_check_security")
 int BPF_PROG(protect_handoff, struct linux_binprm *bprm, int ret)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
-	struct mg_identity *id = ident();
+	struct mg_identity *id = mg_ident();
 	struct file *file;
 	struct inode *inode, *root;
 	struct vfsmount *rmnt;
@@ -1016,6 +997,21 @@ int BPF_PROG(protect_handoff, struct linux_binprm *bprm, int ret)
 
 	if (ret || !id || id->state != MG_ID_EARLY)
 		return ret;
+	/*
+	 * The switch to the real root is over when pid 1 execs from a root other
+	 * than the initramfs's (the real init, after run-init's or switch_root's
+	 * chroot): from then on mounts stay where they are (early()).
+	 */
+	if ((bpf_get_current_pid_tgid() >> 32) == 1 && !id->switched) {
+		struct path rp = BPF_CORE_READ(task, fs, root);
+		struct inode *ri = BPF_CORE_READ(rp.dentry, d_inode);
+		struct mount *rm = (void *)rp.mnt - bpf_core_field_offset(struct mount, mnt);
+
+		if (!ri || BPF_CORE_READ(rm, mnt_id) != id->root_mnt_id ||
+		    BPF_CORE_READ(ri, i_ino) != id->root_ino ||
+		    BPF_CORE_READ(ri, i_sb, s_dev) != id->root_dev)
+			id->switched = 1;
+	}
 	/* A BTF pointer, as bpf_ima_file_hash() wants it (not a probed value). */
 	file = bprm->file;
 	inode = BPF_CORE_READ(file, f_inode);
@@ -1076,7 +1072,7 @@ int BPF_PROG(protect_bprm_check_security, struct linux_binprm *bprm, int ret)
 
 	if (ret)
 		return ret;
-	if (!is_trusted_file(BPF_CORE_READ(bprm, file)))
+	if (!mg_trusted_file(BPF_CORE_READ(bprm, file)))
 		return 0;
 	if (!in_real_root() || mg_steered(task) || mg_exec_shares_fs(bprm))
 		return refuse(MG_PR_EXEC);
@@ -1087,7 +1083,7 @@ SEC("lsm/bprm_committed_creds")
 int BPF_PROG(protect_bprm_committed_creds, struct linux_binprm *bprm)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
-	bool match = is_trusted_file(BPF_CORE_READ(bprm, file)) && mg_exec_clean(bprm, task) &&
+	bool match = mg_trusted_file(BPF_CORE_READ(bprm, file)) && mg_exec_clean(bprm, task) &&
 		     in_real_root();
 	struct task_tag *t = bpf_task_storage_get(&prot_tags, task, 0,
 						  match ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);

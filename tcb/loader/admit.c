@@ -318,7 +318,7 @@ int cmd_admit(int argc, char *argv[])
 	if (r)
 		return -r;
 	w.trust = trust;
-	w.map_fd = dry_run ? -1 : guard_map_open("admitted");
+	w.map_fd = dry_run ? -1 : pin_open(MG_PIN_DIR, "admitted", GUARD_HINT);
 	if (w.map_fd < 0 && !dry_run) {
 		modguard_trust_free(trust);
 		return EXIT_USAGE;

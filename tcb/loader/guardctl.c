@@ -41,15 +41,15 @@
 #define FALLBACK_PENDING MODGUARD_RUNDIR "/fallback-pending"
 #define LOADER_PATH MODGUARD_LIBEXECDIR "/modguard-loader"
 
-int guard_map_open(const char *name)
+int pin_open(const char *dir, const char *name, const char *hint)
 {
-	char path[256];
+	char path[PATH_MAX];
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/%s", MG_PIN_DIR, name);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	fd = bpf_obj_get(path);
 	if (fd < 0)
-		msg("%s: %s (is the guard started?)", path, strerror(errno));
+		msg("%s: %s%s", path, strerror(errno), hint);
 	return fd;
 }
 
@@ -864,14 +864,14 @@ static int guard_dump(void)
 		msg("out of memory");
 		return EXIT_USAGE;
 	}
-	cfd = guard_map_open("config");
+	cfd = pin_open(MG_PIN_DIR, "config", GUARD_HINT);
 	if (cfd < 0) {
 		free(s);
 		return EXIT_DENIED;
 	}
-	sfd = guard_map_open("stats");
-	afd = guard_map_open("admitted");
-	rfd = guard_map_open("recent");
+	sfd = pin_open(MG_PIN_DIR, "stats", GUARD_HINT);
+	afd = pin_open(MG_PIN_DIR, "admitted", GUARD_HINT);
+	rfd = pin_open(MG_PIN_DIR, "recent", GUARD_HINT);
 	if (sfd < 0 || afd < 0 || rfd < 0)
 		goto out;
 	/* .rodata holds the struct at offset 0: the object has no other constants. */
@@ -974,7 +974,7 @@ static int guard_events(int argc, char *argv[])
 			return EXIT_USAGE;
 		}
 	}
-	fd = guard_map_open("events");
+	fd = pin_open(MG_PIN_DIR, "events", GUARD_HINT);
 	if (fd < 0)
 		return EXIT_DENIED;
 	rb = ring_buffer__new(fd, emit_event, NULL, NULL);

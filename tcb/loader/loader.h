@@ -43,8 +43,9 @@ ssize_t read_text(const char *path, char *buf, size_t size);
 /* A module's file name: a stem and .ko, .ko.gz, .ko.xz or .ko.zst. */
 bool is_module_name(const char *name);
 
-/* fd of the guard's pinned map NAME, or -1 after a message. */
-int guard_map_open(const char *name);
+/* A pinned BPF object DIR/NAME; a failure is reported, with HINT after the error. */
+int pin_open(const char *dir, const char *name, const char *hint);
+#define GUARD_HINT " (is the guard started?)"
 
 /*
  * Hand the module file at path to the kernel with finit_module(2): the

@@ -1019,6 +1019,65 @@ static int attach_pin(struct bpf_program *p)
 }
 
 /*
+ * The real root's protected set (a start there, or the hand-off): the
+ * trusted program, its file system, the default and policy patterns, and
+ * the unit directories.
+ */
+static void mark_root_set(const struct policy *pol, const char *self_path)
+{
+	mark_inode("/proc/self/exe", true, MG_PROT_OBJECT);
+	mark_fs(self_path);
+	for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
+		protect_pattern(defaults[i]);
+	for (unsigned i = 0; i < pol->n_protect; i++)
+		protect_pattern(pol->protect[i]);
+	mark_unit_dirs();
+}
+
+/* Attach the write hook (program fd HOOK) and pin its link. */
+static int attach_write_hook(int hook)
+{
+	struct bpf_link_info info = {};
+	__u32 len = sizeof(info);
+	int l = bpf_raw_tracepoint_open(NULL, hook);
+
+	if (l < 0 || bpf_obj_get_info_by_fd(l, &info, &len) ||
+	    (add_id(MG_ID_LINK, info.id), st.err) ||
+	    bpf_obj_pin(l, MG_PROTECT_PIN_DIR "/link_protect_file_permission")) {
+		msg("self-protection: cannot attach the write hook: %s", strerror(errno));
+		if (l >= 0)
+			close(l);
+		return -1;
+	}
+	close(l);
+	return 0;
+}
+
+/*
+ * Writers from before the lock, once write opens, mmap and mprotect are
+ * refused: the write hook if a descriptor still writes to a protected file
+ * (or one could not be checked), then the sweep of writable shared mappings.
+ */
+static int take_writers(const struct policy *pol, int hook, int sweeper)
+{
+	probe_writers(pol);
+	phase("self-protection: probe for writers from before the lock");
+	if (st.writers || st.unknown) {
+		if (attach_write_hook(hook))
+			return -1;
+		printf("self-protection: write hook attached (%u writers from before the lock, "
+		       "%u files unchecked)\n",
+		       st.writers, st.unknown);
+	}
+	revoke_mappings(sweeper, pol->permissive);
+	phase("self-protection: sweep for writable shared mappings");
+	if (st.killed)
+		printf("self-protection: holders of writable shared mappings killed: %u\n",
+		       st.killed);
+	return 0;
+}
+
+/*
  * Hooks whose arguments differ between kernels: load the program written
  * for the layout the running kernel's BTF gives, and only that one.  A
  * kernel that has neither layout fails the start, and the guard fails
@@ -1076,15 +1135,8 @@ int protect_start(const struct policy *pol, const struct btf *btf, int identity,
 	/* The set, before any program runs.  In the initramfs, the files are the
 	 * image's and go at switch_root: the real root's are taken over at the
 	 * hand-off (protect_handoff). */
-	if (!early) {
-		mark_inode("/proc/self/exe", true, MG_PROT_OBJECT);
-		mark_fs(self_path);
-		for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
-			protect_pattern(defaults[i]);
-		for (unsigned i = 0; i < pol->n_protect; i++)
-			protect_pattern(pol->protect[i]);
-		mark_unit_dirs();
-	}
+	if (!early)
+		mark_root_set(pol, self_path);
 	mark_ancestors(MG_PIN_DIR "/x");
 	mark_ancestors(MG_PROTECT_PIN_DIR "/x");
 
@@ -1134,24 +1186,10 @@ int protect_start(const struct policy *pol, const struct btf *btf, int identity,
 						       p != skel->progs.protect_sweep &&
 						       attach_pin(p)) goto out;
 	phase("self-protection: attach and pin");
-	if (!early) {
-		/* Only now, with write opens refused: does anything still write? */
-		probe_writers(pol);
-		phase("self-protection: probe for writers from before the lock");
-		if (st.writers || st.unknown) {
-			if (attach_pin(skel->progs.protect_file_permission))
-				goto out;
-			printf("self-protection: write hook attached (%u writers from before the lock, "
-			       "%u files unchecked)\n",
-			       st.writers, st.unknown);
-		}
-		/* Mappings: with mmap and mprotect refused, what is left can be swept. */
-		revoke_mappings(bpf_program__fd(skel->progs.protect_sweep), pol->permissive);
-		phase("self-protection: sweep for writable shared mappings");
-		if (st.killed)
-			printf("self-protection: holders of writable shared mappings killed: %u\n",
-			       st.killed);
-	}
+	/* Only now, with write opens refused: does anything still write? */
+	if (!early && take_writers(pol, bpf_program__fd(skel->progs.protect_file_permission),
+				   bpf_program__fd(skel->progs.protect_sweep)))
+		goto out;
 	/* Seal: the pins themselves, now that they all exist. */
 	protect_path(MG_PIN_DIR);
 	protect_path(MG_PROTECT_PIN_DIR);
@@ -1168,18 +1206,6 @@ out:
 	return ret;
 }
 
-static int pinned(const char *name)
-{
-	char path[PATH_MAX];
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%s", MG_PROTECT_PIN_DIR, name);
-	fd = bpf_obj_get(path);
-	if (fd < 0)
-		msg("%s: %s", path, strerror(errno));
-	return fd;
-}
-
 /*
  * The hand-off (identity.h): the guard and its self-protection were started
  * in the initramfs, and this program, on the real root, is now the trusted
@@ -1192,58 +1218,32 @@ int protect_handoff(const struct policy *pol)
 {
 	char self_path[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", self_path, sizeof(self_path) - 1);
-	int sweeper, hook;
+	int sweeper, hook, r;
 
 	if (n <= 0) {
 		msg("self-protection: /proc/self/exe: %s", strerror(errno));
 		return -1;
 	}
 	self_path[n] = 0;
-	st.inodes = pinned("inodes");
-	st.devs = pinned("devices");
-	st.ids = pinned("ids");
-	st.mnts = pinned("mounts");
-	sweeper = pinned("prog_sweep");
-	hook = pinned("prog_file_permission");
+	st.inodes = pin_open(MG_PROTECT_PIN_DIR, "inodes", "");
+	st.devs = pin_open(MG_PROTECT_PIN_DIR, "devices", "");
+	st.ids = pin_open(MG_PROTECT_PIN_DIR, "ids", "");
+	st.mnts = pin_open(MG_PROTECT_PIN_DIR, "mounts", "");
+	sweeper = pin_open(MG_PROTECT_PIN_DIR, "prog_sweep", "");
+	hook = pin_open(MG_PROTECT_PIN_DIR, "prog_file_permission", "");
 	if (st.inodes < 0 || st.devs < 0 || st.ids < 0 || st.mnts < 0 || sweeper < 0 || hook < 0)
 		return -1;
-	mark_inode("/proc/self/exe", true, MG_PROT_OBJECT);
-	mark_fs(self_path);
-	for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
-		protect_pattern(defaults[i]);
-	for (unsigned i = 0; i < pol->n_protect; i++)
-		protect_pattern(pol->protect[i]);
-	mark_unit_dirs();
+	mark_root_set(pol, self_path);
 	mark_ancestors(MG_PIN_DIR "/x");
 	mark_ancestors(MG_PROTECT_PIN_DIR "/x");
 	if (st.err)
 		return -1;
 	phase("self-protection: the protected set and the BPF objects");
-	/* As protect_start: with write opens refused, does anything still write? */
-	probe_writers(pol);
-	phase("self-protection: probe for writers from before the lock");
-	if (st.writers || st.unknown) {
-		struct bpf_link_info info = {};
-		__u32 len = sizeof(info);
-		int l = bpf_raw_tracepoint_open(NULL, hook);
-
-		if (l < 0 || bpf_obj_get_info_by_fd(l, &info, &len) ||
-		    (add_id(MG_ID_LINK, info.id), st.err) ||
-		    bpf_obj_pin(l, MG_PROTECT_PIN_DIR "/link_protect_file_permission")) {
-			msg("self-protection: cannot attach the write hook: %s", strerror(errno));
-			return -1;
-		}
-		printf("self-protection: write hook attached (%u writers from before the lock, "
-		       "%u files unchecked)\n",
-		       st.writers, st.unknown);
-	}
-	revoke_mappings(sweeper, pol->permissive);
+	r = take_writers(pol, hook, sweeper);
 	close(sweeper);
 	close(hook);
-	phase("self-protection: sweep for writable shared mappings");
-	if (st.killed)
-		printf("self-protection: holders of writable shared mappings killed: %u\n",
-		       st.killed);
+	if (r)
+		return -1;
 	printf("self-protection taken over on the real root: %u objects, %u ancestors, %u mounts, "
 	       "%u devices (%u writers from before the lock)\n",
 	       st.objects, st.ancestors, st.mounts, st.devices, st.writers);

@@ -14,7 +14,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
-#include "modguard.h"
+#include "libmodguard.h"
 #include "helpers.h"
 
 static const enum modguard_comp formats[] = { MG_COMP_GZIP, MG_COMP_XZ, MG_COMP_ZSTD };

@@ -14,7 +14,7 @@
 #include <cmocka.h>
 #include <openssl/evp.h>
 
-#include "modguard.h"
+#include "libmodguard.h"
 #include "helpers.h"
 
 struct fixture {

@@ -11,7 +11,7 @@
 #include <cmocka.h>
 #include <openssl/obj_mac.h>
 
-#include "modguard.h"
+#include "libmodguard.h"
 #include "helpers.h"
 
 static void test_by_name(void **state)

@@ -17,7 +17,7 @@
 
 #include <cmocka.h>
 
-#include "modguard.h"
+#include "libmodguard.h"
 #include "helpers.h"
 
 static int setup(void **state)

@@ -17,7 +17,7 @@
 
 #include <cmocka.h>
 
-#include "modguard.h"
+#include "libmodguard.h"
 
 #define SKID "6ccece7e4c6c0d1f6149f3dd27dfcc5cbb419ea1"
 #define SERIAL "9f3e2d1c"

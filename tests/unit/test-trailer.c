@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "modguard.h"
+#include "libmodguard.h"
 #include "helpers.h"
 
 #define MAGIC "~Module signature appended~\n"

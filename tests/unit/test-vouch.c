@@ -23,7 +23,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "modguard.h"
+#include "libmodguard.h"
 #include "helpers.h"
 
 #define DAY 86400L

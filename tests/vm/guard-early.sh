@@ -81,11 +81,20 @@ mount -t tmpfs fake /mnt/fake
 fake_root /mnt/fake
 handoff_refused "a chroot into a tmpfs with copies of the program and the configuration" \
 	env -i chroot /mnt/fake /usr/lib/modguard/modguard-loader guard start --boot
-# A mount moved in the initial namespace: allowed before the hand-off (the
-# initramfs's init moves /dev, /run, /sys and /proc), refused after it.
+# Mounts move in the initial namespace only while the initramfs's init
+# switches to the real root (it moves /dev, /run, /sys and /proc: stage 1 of
+# this boot did, under the guard).  Once pid 1 has exec'd the real root's
+# init they stay, hand-off or not (guard-early-pins.sh: the pins' mounts).
+check "pid 1 switched with mounts moved under the guard: /proc, /sys and /dev are the initramfs's" \
+	sh -c 'test -e /proc/self && test -d /sys/kernel && test -e /dev/null'
 mkdir -p /mnt/a /mnt/b
 mount -t tmpfs mga /mnt/a
-expect_ok mount --move /mnt/a /mnt/b
+if ! mount --move /mnt/a /mnt/b 2>/tmp/mv.err && grep -q ' /mnt/a tmpfs ' /proc/mounts &&
+	! grep -q ' /mnt/b tmpfs ' /proc/mounts; then
+	ok "mount --move in the initial namespace is refused before the hand-off, after the switch ($(cat /tmp/mv.err)); the mount stays"
+else
+	not_ok "mount --move in the initial namespace is refused before the hand-off, after the switch"
+fi
 
 # Writers from before the hand-off, on the real root's files: a descriptor
 # open for appending to the policy, and a writable shared mapping of the
@@ -145,8 +154,8 @@ expect_fail EPERM sysload finit "$MG_MODULES/evil.ko"
 module_loaded evil && not_ok "evil is still not loaded" || ok "evil is still not loaded"
 expect_unchanged /etc/modguard/policy sh -c 'echo "mode = permissive" >>/etc/modguard/policy'
 expect_unchanged "$L" sh -c "echo x >>$L"
-if ! mount --move /mnt/b /mnt/a 2>/tmp/mv.err && grep -q ' /mnt/b tmpfs ' /proc/mounts &&
-	! grep -q ' /mnt/a tmpfs ' /proc/mounts; then
+if ! mount --move /mnt/a /mnt/b 2>/tmp/mv.err && grep -q ' /mnt/a tmpfs ' /proc/mounts &&
+	! grep -q ' /mnt/b tmpfs ' /proc/mounts; then
 	ok "mount --move in the initial namespace is refused after the hand-off ($(cat /tmp/mv.err)); the mount stays"
 else
 	not_ok "mount --move in the initial namespace is refused after the hand-off"
