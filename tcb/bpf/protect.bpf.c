@@ -1002,16 +1002,8 @@ int BPF_PROG(protect_handoff, struct linux_binprm *bprm, int ret)
 	 * than the initramfs's (the real init, after run-init's or switch_root's
 	 * chroot): from then on mounts stay where they are (early()).
 	 */
-	if ((bpf_get_current_pid_tgid() >> 32) == 1 && !id->switched) {
-		struct path rp = BPF_CORE_READ(task, fs, root);
-		struct inode *ri = BPF_CORE_READ(rp.dentry, d_inode);
-		struct mount *rm = (void *)rp.mnt - bpf_core_field_offset(struct mount, mnt);
-
-		if (!ri || BPF_CORE_READ(rm, mnt_id) != id->root_mnt_id ||
-		    BPF_CORE_READ(ri, i_ino) != id->root_ino ||
-		    BPF_CORE_READ(ri, i_sb, s_dev) != id->root_dev)
-			id->switched = 1;
-	}
+	if ((bpf_get_current_pid_tgid() >> 32) == 1 && !id->switched && !in_real_root())
+		id->switched = 1;
 	/* A BTF pointer, as bpf_ima_file_hash() wants it (not a probed value). */
 	file = bprm->file;
 	inode = BPF_CORE_READ(file, f_inode);

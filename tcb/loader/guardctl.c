@@ -48,7 +48,7 @@ int pin_open(const char *dir, const char *name, const char *hint)
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	fd = bpf_obj_get(path);
-	if (fd < 0)
+	if (fd < 0 && hint)
 		msg("%s: %s%s", path, strerror(errno), hint);
 	return fd;
 }
@@ -555,7 +555,7 @@ static int identity_fill(struct mg_identity *id, bool early)
 static int identity_read(struct mg_identity *id, int *fdp)
 {
 	__u32 zero = 0;
-	int fd = bpf_obj_get(MG_PIN_DIR "/identity");
+	int fd = pin_open(MG_PIN_DIR, "identity", NULL);
 
 	if (fd < 0)
 		return -1;

@@ -43,7 +43,8 @@ ssize_t read_text(const char *path, char *buf, size_t size);
 /* A module's file name: a stem and .ko, .ko.gz, .ko.xz or .ko.zst. */
 bool is_module_name(const char *name);
 
-/* A pinned BPF object DIR/NAME; a failure is reported, with HINT after the error. */
+/* A pinned BPF object DIR/NAME; a failure is reported, with HINT after the
+ * error, unless HINT is NULL (a caller that reports it itself, or need not). */
 int pin_open(const char *dir, const char *name, const char *hint);
 #define GUARD_HINT " (is the guard started?)"
 

@@ -1254,12 +1254,10 @@ int protect_handoff(const struct policy *pol)
 
 static unsigned map_count(const char *name)
 {
-	char path[PATH_MAX], key[64], next[64];
+	char key[64], next[64];
 	unsigned n = 0;
-	int fd;
+	int fd = pin_open(MG_PROTECT_PIN_DIR, name, NULL);
 
-	snprintf(path, sizeof(path), "%s/%s", MG_PROTECT_PIN_DIR, name);
-	fd = bpf_obj_get(path);
 	if (fd < 0)
 		return 0;
 	for (void *prev = NULL; bpf_map_get_next_key(fd, prev, next) == 0; prev = key) {
@@ -1275,8 +1273,7 @@ void protect_snapshot(struct mg_snapshot *s)
 	char path[PATH_MAX];
 	int ncpu = libbpf_num_possible_cpus(), fd;
 
-	snprintf(path, sizeof(path), "%s/stats", MG_PROTECT_PIN_DIR);
-	fd = bpf_obj_get(path);
+	fd = pin_open(MG_PROTECT_PIN_DIR, "stats", NULL);
 	if (fd < 0 || ncpu <= 0) {
 		s->protect_err = fd < 0 ? errno : EINVAL;
 		if (fd >= 0)

@@ -33,11 +33,7 @@ mount_refused() { # TEXT CMD...
 	_t=$1
 	shift
 	tries=$((tries + 1))
-	if "$@" >/tmp/mnt.out 2>&1; then
-		not_ok "pins: $_t is refused (it succeeded)"
-	else
-		ok "pins: $_t is refused ($(head -c 120 /tmp/mnt.out | tr '\n' ' '))"
-	fi
+	expect_refused '!0' "$MG_EPERM" "pins: $_t is refused" "$@"
 	_now=$(pins_state)
 	[ "$_now" = "$before" ] && ok "pins: unchanged after: $_t" || not_ok "pins: unchanged after: $_t (now $_now)"
 }

@@ -51,14 +51,7 @@ ln "$L" /root/ml-link
 handoff_refused() { # TEXT CMD...
 	_t=$1
 	shift
-	"$@" >/tmp/claim.out 2>&1
-	_rc=$?
-	if [ $_rc -ne 0 ] && grep -q 'not the trusted one\|is not the program' /tmp/claim.out; then
-		ok "hand-off refused to $_t (exit $_rc)"
-	else
-		not_ok "hand-off refused to $_t (exit $_rc)"
-		sed 's/^/#   /' /tmp/claim.out
-	fi
+	expect_refused 1 'not the trusted one|is not the program' "hand-off refused to $_t" "$@"
 }
 handoff_refused "a copy of the trusted program in /tmp" env -i /tmp/ml guard start --boot
 handoff_refused "a hard link to it in /root" env -i /root/ml-link guard start --boot

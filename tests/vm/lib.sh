@@ -107,6 +107,31 @@ expect_fail() {
 	rm -f "$_mg_out"
 }
 
+# expect_refused RC PATTERN DESC CMD...: ok when CMD exits with status RC
+# ("!0": any failure) and its output (stdout and stderr) matches the extended
+# regular expression PATTERN.  The refusal must be the one meant: a command
+# that fails for another reason (a usage error, a missing file) does not pass.
+expect_refused() {
+	_mg_rc=$1 _mg_pat=$2 _mg_desc=$3
+	shift 3
+	"$@" >"$_mg_out" 2>&1
+	_mg_got=$?
+	if { [ "$_mg_rc" = '!0' ] && [ "$_mg_got" != 0 ]; } || [ "$_mg_got" = "$_mg_rc" ]; then
+		if grep -Eq -e "$_mg_pat" "$_mg_out"; then
+			ok "$_mg_desc (exit $_mg_got: $(head -n 1 "$_mg_out" | cut -c1-120))"
+		else
+			not_ok "$_mg_desc (exit $_mg_got, but the output does not match /$_mg_pat/)"
+			_mg_show_output
+		fi
+	else
+		not_ok "$_mg_desc (exit $_mg_got, wanted $_mg_rc)"
+		_mg_show_output
+	fi
+	rm -f "$_mg_out"
+}
+# What the kernel's EPERM reads as: strerror, busybox's mount, mgattack.
+MG_EPERM='not permitted|permission denied|EPERM'
+
 # file_state FILE: one line that changes if FILE's content, mode, owner, link
 # count, inode or type changes ("absent" if it does not exist).
 file_state() {
