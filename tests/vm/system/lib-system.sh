@@ -34,6 +34,12 @@ guard_from_initramfs() {
 		grep -q '^guard started in the initramfs' /run/initramfs/modguard.log
 }
 guard_sealed() { [ -e /sys/fs/bpf/modguard-protect/inodes ] && [ -e /sys/fs/bpf/modguard/admitted ]; }
+# No module without a verified signature (E, 8192) and none out of tree (O,
+# 4096) has loaded in this boot: read when called, after the attempts.
+taint_clean() {
+	_t=$(cat /proc/sys/kernel/tainted)
+	[ $((_t & 12288)) = 0 ] || { diag "kernel.tainted = $_t"; return 1; }
+}
 evil_never_loaded() { ! module_loaded evil && ! dmesg | grep -q MODGUARD-EVIL-LOADED; }
 
 # rfs_enforced: systemd is built with its BPF framework (RestrictFileSystems=
@@ -75,4 +81,24 @@ rfs_report() {
 	else
 		say "RestrictFileSystems= ($1): NOT enforced by systemd (probe: $2); its journal: $(journalctl -b -q -o cat | grep -i -E 'bpf-lsm|lsm bpf|restrictfilesystems|restrict_fs|file system restriction' | head -n 5 | tr '\n' '|')"
 	fi
+}
+
+# grub_cmdline_emit: the command line GRUB's files give now (/etc/default/grub,
+# then every grub.d/*.cfg, sourced, as grub-mkconfig does), sent to the
+# harness, which passes it to every later boot as a boot loader would.
+grub_cmdline_emit() {
+	_gc=$(sh -c '. /etc/default/grub; for f in /etc/default/grub.d/*.cfg; do [ -f "$f" ] && . "$f"; done; echo $GRUB_CMDLINE_LINUX')
+	echo "MG-GRUB-CMDLINE $_gc" >"$MG_RESULTS"
+	diag "GRUB's command line now: $_gc"
+}
+# grub_plant NAME TEXT: root's drop-in /etc/default/grub.d/zz-mg-NAME.cfg
+# appending TEXT to GRUB_CMDLINE_LINUX, then emitted for the next boot.
+grub_plant() {
+	check "plant: GRUB_CMDLINE_LINUX gets '$2' (/etc/default/grub.d/zz-mg-$1.cfg)" sh -c \
+		"echo 'GRUB_CMDLINE_LINUX=\"\$GRUB_CMDLINE_LINUX $2\"' >/etc/default/grub.d/zz-mg-$1.cfg"
+	grub_cmdline_emit
+}
+grub_unplant() { # NAME
+	check "remove root's GRUB drop-in zz-mg-$1.cfg" rm -f "/etc/default/grub.d/zz-mg-$1.cfg"
+	grub_cmdline_emit
 }

@@ -69,5 +69,6 @@ else
 	say "initramfs attack: refused"
 	ok "initramfs rebuild refused"
 fi
+. /tests/initrd-read.sh
 check "evil still not loaded in this boot" evil_never_loaded
 done_testing

@@ -41,14 +41,12 @@ systemctl disable mg-evil-early.service >/dev/null 2>&1
 check "remove the plants" sh -c '
 	rm -f /etc/systemd/system-generators/mg-evil /etc/systemd/system/mg-evil-early.service \
 		/etc/modprobe.d/zz-mg-autofs4.conf /etc/ld.so.preload /etc/systemd/system.conf.d/mg-evil.conf \
-		/etc/default/grub.d/zz-mg-evil.cfg /usr/local/sbin/mg-evil-init /etc/udev/rules.d/99-mg-evil.rules \
+		/usr/local/sbin/mg-evil-init /etc/udev/rules.d/99-mg-evil.rules \
 		/etc/systemd/system/systemd-udevd.service.d/mg-evil.conf \
 		/etc/initramfs-tools/hooks/mg-evil /etc/initramfs-tools/scripts/init-premount/mg-evil &&
 	sed -i "/^evil\$/d" /etc/modules &&
 	rm -f /sbin/init && cp -a /root/mg-sbin-init.orig /sbin/init'
 check "/sbin/init is systemd's again" sh -c 'test "$(readlink -f /sbin/init)" = "$(readlink -f /lib/systemd/systemd)"'
-cmdline=$(sh -c '. /etc/default/grub; for f in /etc/default/grub.d/*.cfg; do . "$f"; done; echo $GRUB_CMDLINE_LINUX')
-echo "MG-GRUB-CMDLINE $cmdline" >"$MG_RESULTS"
-diag "GRUB's command line again: $cmdline"
+grub_unplant init
 sync
 done_testing

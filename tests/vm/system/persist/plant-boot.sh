@@ -87,11 +87,7 @@ check "plant: /sbin/init wrapper" sh -c \
 # It hands on to /sbin/init, so that the wrapper above runs too.
 printf '#!/bin/sh\n%s init-param\nexec /sbin/init "$@"\n' $TRY >/usr/local/sbin/mg-evil-init
 chmod 755 /usr/local/sbin/mg-evil-init
-check "plant: GRUB_CMDLINE_LINUX with init=/usr/local/sbin/mg-evil-init" sh -c \
-	'echo "GRUB_CMDLINE_LINUX=\"\$GRUB_CMDLINE_LINUX init=/usr/local/sbin/mg-evil-init\"" >/etc/default/grub.d/zz-mg-evil.cfg'
-cmdline=$(sh -c '. /etc/default/grub; for f in /etc/default/grub.d/*.cfg; do . "$f"; done; echo $GRUB_CMDLINE_LINUX')
-echo "MG-GRUB-CMDLINE $cmdline" >"$MG_RESULTS"
-diag "GRUB's command line now: $cmdline"
+grub_plant init init=/usr/local/sbin/mg-evil-init
 
 # 8. A udev rule that runs a command for every network device.
 check "plant: a udev rule with RUN+= for network devices" sh -c \

@@ -13,6 +13,9 @@ check "plant: a modprobe.d install command for e1000 that loads evil first" sh -
 # systemd's rc-local generator runs an executable /etc/rc.local at every boot.
 check "plant: an executable /etc/rc.local that loads evil" sh -c \
 	'printf "#!/bin/sh\n/sbin/insmod /modules/evil.ko\nexit 0\n" >/etc/rc.local && chmod 755 /etc/rc.local'
+# A kernel postinst hook: run as root by every kernel package's postinst.
+check "plant: an /etc/kernel/postinst.d hook that loads evil" sh -c \
+	'printf "#!/bin/sh\n/sbin/insmod /modules/evil.ko 2>>/root/mg-postinst.log\necho \"ran \$1 rc=\$?\" >>/root/mg-postinst.log\nexit 0\n" >/etc/kernel/postinst.d/00-mg-evil && chmod 755 /etc/kernel/postinst.d/00-mg-evil'
 check "evil not loaded now either" evil_never_loaded
 sync
 done_testing
