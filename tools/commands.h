@@ -15,5 +15,6 @@ int cmd_modprobe(int argc, char *argv[]);
 int cmd_setup(int argc, char *argv[]);
 int cmd_status(int argc, char *argv[]);
 int cmd_trust_add(int argc, char *argv[]);
+int cmd_initrd(int argc, char *argv[]);
 
 #endif

@@ -25,6 +25,7 @@ static const struct mg_cmd commands[] = {
 	{ "status", cmd_status, "guard state, policy, trust store, every loaded module's origin" },
 	{ "trust-add", cmd_trust_add,
 	  "add a certificate that a trusted key signed to the trust store" },
+	{ "initrd", cmd_initrd, "read an initramfs image as the kernel unpacks it" },
 };
 
 static void usage(FILE *f)

@@ -31,6 +31,7 @@ static const char *const reason_names[MG_E__MAX] = {
 	[MG_E_BOMB] = "decompression-bomb",
 	[MG_E_CRYPTO] = "crypto",
 	[MG_E_NOMEM] = "nomem",
+	[MG_E_ARCHIVE] = "bad-archive",
 };
 
 const char *modguard_reason_name(enum modguard_reason r)

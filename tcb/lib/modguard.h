@@ -54,6 +54,7 @@ enum modguard_reason {
 	MG_E_BOMB, /* decompressed size over the cap */
 	MG_E_CRYPTO, /* OpenSSL failure not otherwise classified */
 	MG_E_NOMEM,
+	MG_E_ARCHIVE, /* initramfs image: malformed, or a cpio the reader refuses */
 	MG_E__MAX,
 };
 
@@ -123,6 +124,67 @@ void modguard_sha256(const uint8_t *data, size_t len, uint8_t out[32]);
  */
 void modguard_sha256_split(const uint8_t *data, size_t split, size_t len, uint8_t head[32],
 			   uint8_t whole[32]);
+
+/* ---- Initramfs images ------------------------------------------------- */
+
+/*
+ * An initramfs image read as the kernel unpacks it (init/initramfs.c): cpio
+ * "newc" archives, each ended by TRAILER!!!, one after another with zero
+ * padding, the last of them possibly gzip, xz or zstd compressed.  Later
+ * entries of a name replace earlier ones, so every entry is kept, in order.
+ *
+ * The reader is stricter than the kernel: whatever the kernel would skip,
+ * stop at or read another way is an error (MG_E_ARCHIVE), so that an image
+ * it accepts unpacks to exactly the entries it lists.  Refused: the old
+ * cpio formats and "070702", headers with non-hex digits, names without a
+ * NUL at their end or with one inside, ".." components, names and
+ * symbolic-link targets over PATH_MAX, file types the kernel does not
+ * create (an entry of unknown type still removes what is at its name),
+ * bodies on entries other than files and symbolic links, a TRAILER!!!
+ * the kernel would not take as the end, archives cut short or not ended by
+ * TRAILER!!!, broken padding, compression other than gzip, xz and zstd,
+ * anything after the compressed segment, an entry reached through a
+ * symbolic link entered before it, and hard links (the kernel writes every
+ * name of one through the same inode).  What is left is read by name: the
+ * last entry of a name is what is there.
+ */
+#define MODGUARD_MAX_INITRD_SEGMENTS 16
+/* Largest uncompressed content accepted. */
+#define MODGUARD_MAX_INITRD (1024u << 20)
+
+struct modguard_initrd_entry {
+	char *name; /* canonical: relative to "/", no "." or empty components; "" is "/" */
+	uint32_t mode; /* type and permission bits, as in the header */
+	uint32_t nlink;
+	uint64_t size; /* body length */
+	uint8_t sha256[32]; /* regular files: SHA-256 of the body */
+	char *target; /* symbolic links: the target */
+	unsigned segment; /* index into segments[] */
+	unsigned archive; /* index of the archive, counted over the whole image */
+	uint32_t ino, devmajor, devminor; /* as in the header */
+};
+
+struct modguard_initrd_segment {
+	size_t offset; /* in the image */
+	size_t length; /* in the image (compressed length, for a compressed segment) */
+	enum modguard_comp comp;
+	unsigned archives, entries;
+};
+
+struct modguard_initrd {
+	struct modguard_initrd_entry *entries;
+	size_t n;
+	struct modguard_initrd_segment segments[MODGUARD_MAX_INITRD_SEGMENTS];
+	unsigned nsegments;
+	unsigned narchives;
+};
+
+int modguard_initrd_parse(const uint8_t *img, size_t len, struct modguard_initrd *out,
+			  struct modguard_err *err);
+void modguard_initrd_release(struct modguard_initrd *r);
+/* The last entry named PATH (canonical, as in the entries), or NULL; *count gets how many name it. */
+const struct modguard_initrd_entry *modguard_initrd_find(const struct modguard_initrd *r,
+							 const char *path, unsigned *count);
 
 /* ---- Trust store and verification ------------------------------------- */
 

@@ -8,7 +8,7 @@ init "$@"
 M=$MODGUARD
 
 # ---- --help and dispatch ------------------------------------------------------
-for c in keygen sign verify info strip keys guard admit load modprobe setup status trust-add; do
+for c in keygen sign verify info strip keys guard admit load modprobe setup status trust-add initrd; do
 	expect_rc "$c --help" 0 "$M" "$c" --help
 	check "$c --help prints a usage line naming the command" grep -q "^Usage: modguard $c" "$T/out"
 done

@@ -148,6 +148,7 @@ static void test_reason_tokens(void **state)
 		[MG_E_BOMB] = "decompression-bomb",
 		[MG_E_CRYPTO] = "crypto",
 		[MG_E_NOMEM] = "nomem",
+		[MG_E_ARCHIVE] = "bad-archive",
 	};
 
 	assert_int_equal(sizeof(want) / sizeof(want[0]), MG_E__MAX);

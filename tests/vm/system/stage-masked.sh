@@ -41,7 +41,7 @@ expect_refused 1 'has not completed its hand-off' "the trusted program refuses t
 	env -i /usr/lib/modguard/modguard-loader admit /modules/evil.ko
 # An exec with an environment is the guard's to refuse (EPERM), before the program runs.
 expect_fail EPERM /usr/lib/modguard/modguard-loader admit /modules/evil.ko
-expect_refused 1 'the guard is running: no fallback in this boot' "guard fallback is refused while the guard runs" \
+expect_refused 1 'has not completed its hand-off' "guard fallback is refused before the hand-off" \
 	env -i /usr/lib/modguard/modguard-loader guard fallback
 check "kernel.modules_disabled is still 0, module.sig_enforce unchanged" sh -c \
 	"grep -qx 0 /proc/sys/kernel/modules_disabled && grep -qx N /sys/module/module/parameters/sig_enforce"
