@@ -10,13 +10,17 @@ check "modguard initrd reads the image update-initramfs made (exit $rc)" test $r
 grep '^[fdlcbps] ' /tmp/ir.list | awk '{ n = ($1 == "l") ? 6 : 5; s = $0; for (i = 1; i < n; i++) sub(/^[^ ]+ +/, "", s); print s }' |
 	grep -vx '\.' | LC_ALL=C sort -u >/tmp/ir.names
 lsinitramfs "$IMG" | sed 's|^\./||' | grep -vx '\.' | LC_ALL=C sort -u >/tmp/ls.names
-n=$(wc -l </tmp/ls.names)
-if [ "$n" -ge 100 ] && cmp -s /tmp/ir.names /tmp/ls.names; then
-	ok "the same $n names as lsinitramfs"
-else
-	not_ok "the same names as lsinitramfs ($n from lsinitramfs, $(wc -l </tmp/ir.names) from modguard initrd)"
-	diff /tmp/ls.names /tmp/ir.names | head -10 | sed 's/^/#   /'
-fi
+# same DESC MIN WANT GOT: ok when the two files are equal and WANT has MIN lines or more.
+same() {
+	_n=$(wc -l <"$3")
+	if [ "$_n" -ge "$2" ] && cmp -s "$3" "$4"; then
+		ok "$1 ($_n)"
+	else
+		not_ok "$1 ($_n lines wanted, $(wc -l <"$4") got, at least $2)"
+		diff "$3" "$4" | head -10 | sed 's/^/#   /'
+	fi
+}
+same "the same names as lsinitramfs lists" 100 /tmp/ls.names /tmp/ir.names
 # Contents: every file unmkinitramfs extracts has the SHA-256 the reader gives.
 rm -rf /tmp/unmk && unmkinitramfs "$IMG" /tmp/unmk
 # unmkinitramfs puts each segment in its own directory (early, early2, ...,
@@ -31,13 +35,7 @@ done | awk '{ s = $0; sub(/^[^ ]+ /, "", s); last[s] = $1 } END { for (n in last
 	LC_ALL=C sort -k2 >/tmp/unmk.sums
 awk '$1 == "f" { s = $0; for (i = 1; i <= 4; i++) sub(/^[^ ]+ +/, "", s); last[s] = $4 }
 	END { for (n in last) print last[n], n }' /tmp/ir.list | LC_ALL=C sort -k2 >/tmp/ir.sums
-n=$(wc -l </tmp/unmk.sums)
-if [ "$n" -ge 50 ] && cmp -s /tmp/unmk.sums /tmp/ir.sums; then
-	ok "every one of the $n files unmkinitramfs extracts has the content the reader gives"
-else
-	not_ok "file contents as unmkinitramfs extracts them ($n files)"
-	diff /tmp/unmk.sums /tmp/ir.sums | head -10 | sed 's/^/#   /'
-fi
+same "every file unmkinitramfs extracts has the content the reader gives" 50 /tmp/unmk.sums /tmp/ir.sums
 loader_sum=$(sha256sum </usr/lib/modguard/modguard-loader | cut -d' ' -f1)
 check "the image's trusted program is the installed one, entered once" sh -c \
 	"modguard initrd --find usr/lib/modguard/modguard-loader '$IMG' | grep -q '^usr/lib/modguard/modguard-loader: 1 entry, .* $loader_sum usr/lib/modguard/modguard-loader\$'"
