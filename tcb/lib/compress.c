@@ -221,7 +221,7 @@ static int unzstd(const uint8_t *in, size_t len, struct growbuf *g, struct modgu
 			g->p = NULL;
 			return mg_fail(
 				err, MG_E_COMPRESS, 0,
-				"%zu bytes after the first zstd frame (the kernel reads one frame)",
+				"%zu bytes after the first zstd frame (one frame is read, as the kernel's module decompressor reads one)",
 				ib.size - ib.pos);
 		}
 	}

@@ -405,8 +405,10 @@ int modguard_initrd_parse(const uint8_t *img, size_t len, struct modguard_initrd
 						      &plain, &plain_len, err))) {
 				size_t l = strlen(err->msg);
 
-				snprintf(err->msg + l, sizeof(err->msg) - l,
-					 " (segment %u at offset %zu)", rd.seg + 1, p);
+				snprintf(
+					err->msg + l, sizeof(err->msg) - l,
+					" (segment %u at offset %zu: an image ends with its compressed stream)",
+					rd.seg + 1, p);
 				break;
 			}
 			while (q < plain_len) {
