@@ -127,7 +127,7 @@ static const char *hard_link(const struct reader *rd, const struct modguard_init
 		if (o->archive != e->archive)
 			break;
 		if (o->nlink >= 2 && o->ino == e->ino && o->devmajor == e->devmajor &&
-		    o->devminor == e->devminor && o->mode == e->mode)
+		    o->devminor == e->devminor && !((o->mode ^ e->mode) & S_IFMT_))
 			return o->name;
 	}
 	return NULL;

@@ -161,6 +161,8 @@ elif case == "empty-target": o.write(good(entry("l", 0o120777, b"")))
 elif case == "namesize-1": o.write(good(entry("", rawname=b"\0")))
 elif case == "two": o.write(good() + good(entry("init", 0o100755, b"second")))
 elif case == "lz4": o.write(b"\x02\x21\x4c\x18" + b"\0" * 64)
+elif case == "hardlink-mode": o.write(
+    (entry(".", 0o40755) + entry("init", 0o100755, b"#!/bin/sh\n", nlink=2, ino=9) + entry("x", 0o100644, b"evil", nlink=2, ino=9) + trailer()))
 elif case == "hardlink-dev": o.write(good(entry("dev/a", 0o20644, nlink=2, ino=7), entry("dev/b", 0o20644, nlink=2, ino=7)))
 else: sys.exit("unknown case " + case)
 EOF
@@ -203,6 +205,7 @@ refused empty-target 'target is empty' "a symbolic link with no target"
 refused namesize-1 'name length 1' "an empty name"
 refused lz4 'neither cpio nor gzip, xz or zstd' "lz4 (not read)"
 refused hardlink-dev 'dev/b: a hard link to dev/a' "a hard-linked device node"
+refused hardlink-mode 'x: a hard link to init' "a hard link with other permission bits (the kernel links by type, and writes init)"
 # A compressed segment that is followed by anything, or is corrupt.
 { cat "$T/main.zstd"; printf 'x'; } >"$T/zx.img"
 expect_rc "zstd followed by a byte is refused" 1 "$M" initrd "$T/zx.img"
