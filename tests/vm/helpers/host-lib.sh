@@ -6,7 +6,7 @@
 # Returns 1 if gcc fails.
 sysload_build() {
 	local src
-	src=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/helpers/sysload.c
+	src=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/sysload.c
 	local out=$1/sysload-$(sha256sum <"$src" | cut -c1-16)
 	if [ ! -x "$out" ]; then
 		# Drop stale builds, but not ones a concurrent run may be using right now.
